@@ -1,0 +1,263 @@
+//! The server side of the guard: loads the caller's [`Access`] from the database for every
+//! request and applies [`decide`]. Every non-public server function starts with
+//! `let cx = guard(&REQUIREMENT).await?;`.
+
+use super::{
+    Access, BuiltinRole, Denial, OrgAccess, PermissionSet, Requirement, decide, role_requires_mfa, stored_role,
+};
+use crate::audit::{self, Actor, Event, Outcome};
+use crate::auth::session::{self, Expiry, SessionRow};
+use crate::config::Config;
+use crate::db::{Conn, Db, now};
+use crate::error::{AppError, Result};
+use crate::request::RequestMeta;
+use crate::state::{AppState, app_state};
+use leptos::prelude::use_context;
+
+/// A guarded call made by a signed-in user (no organization needed).
+#[derive(Clone, Debug)]
+pub struct UserCtx {
+    pub state: AppState,
+    pub access: Access,
+    pub session_id: String,
+    pub meta: RequestMeta,
+    pub now: i64,
+}
+
+/// A guarded call made in the caller's active organization.
+#[derive(Clone, Debug)]
+pub struct Ctx {
+    pub state: AppState,
+    pub access: Access,
+    /// The active organization, from the session only.
+    pub org: OrgAccess,
+    pub session_id: String,
+    pub meta: RequestMeta,
+    pub now: i64,
+}
+
+impl Ctx {
+    pub fn org_id(&self) -> &str {
+        &self.org.org_id
+    }
+
+    pub fn user_id(&self) -> &str {
+        &self.access.user_id
+    }
+}
+
+/// Checks `requirement` for the current request and returns the caller's context in their
+/// active organization. `requirement` must ask for an organization.
+pub async fn guard(requirement: &Requirement) -> Result<Ctx> {
+    guard_user(requirement).await?.in_org()
+}
+
+/// Checks `requirement` for the current request and returns the signed-in caller.
+pub async fn guard_user(requirement: &Requirement) -> Result<UserCtx> {
+    let state = app_state()?;
+    let meta = RequestMeta::current(&state.config);
+    let endpoint = use_context::<http::request::Parts>().map(|p| p.uri.path().to_string()).unwrap_or_default();
+    authorize(state, meta, &endpoint, requirement).await
+}
+
+impl UserCtx {
+    /// The context in the active organization (the requirement asked for one).
+    pub fn in_org(self) -> Result<Ctx> {
+        let UserCtx { state, access, session_id, meta, now } = self;
+        let org = access.org.clone().ok_or(AppError::Denied(Denial::OrganizationRequired))?;
+        Ok(Ctx { state, access, org, session_id, meta, now })
+    }
+}
+
+/// The guard itself, for server functions and plain handlers alike: loads the caller's
+/// access from the database, decides, and records a denial in the audit log. A database
+/// failure is an error, never an "allowed": the guard fails closed.
+pub async fn authorize(
+    state: AppState,
+    meta: RequestMeta,
+    endpoint: &str,
+    requirement: &Requirement,
+) -> Result<UserCtx> {
+    let now = now();
+    let loaded = load_access(&state.db, &state.config, meta.session_token.as_deref(), now).await?;
+    let access = loaded.as_ref().map(|(access, _)| access);
+    if let Err(denial) = decide(access, requirement) {
+        record_denial(&state.db, access, endpoint, denial, &meta, now).await;
+        return Err(AppError::Denied(denial));
+    }
+    let (access, session_id) = loaded.ok_or(AppError::Denied(Denial::SignInRequired))?;
+    Ok(UserCtx { state, access, session_id, meta, now })
+}
+
+/// Audits a refused request. Failing to write the event is logged; the answer stays a denial.
+async fn record_denial(db: &Db, access: Option<&Access>, endpoint: &str, denial: Denial, meta: &RequestMeta, now: i64) {
+    let actor = match access {
+        Some(a) => Actor::user(&a.user_id, &a.email),
+        None => Actor::Anonymous { label: "anonymous".into() },
+    };
+    let permission = match denial {
+        Denial::PermissionRequired { permission } => Some(permission.key().to_string()),
+        Denial::AnyPermissionRequired { permissions } => Some(permissions.to_keys()),
+        _ => None,
+    };
+    let event = Event::new("access.denied", actor, Outcome::Denied)
+        .org(access.and_then(Access::org_id))
+        .target("endpoint", endpoint)
+        .reason(denial.code())
+        .metadata(serde_json::json!({ "permission": permission }))
+        .request(meta);
+    let result = async {
+        let mut tx = db.begin().await?;
+        audit::record(&mut tx, &event, now).await?;
+        tx.commit().await
+    }
+    .await;
+    if let Err(error) = result {
+        tracing::error!(%error, endpoint, "could not audit a denied request");
+    }
+}
+
+/// The caller's access for a session token, or `None` when there is no live session.
+/// Expired sessions are deleted on sight.
+pub async fn load_access(db: &Db, config: &Config, token: Option<&str>, now: i64) -> Result<Option<(Access, String)>> {
+    let Some(token) = token else { return Ok(None) };
+    let mut conn = db.conn().await?;
+    let Some(session) = session::find(&mut conn, token).await? else { return Ok(None) };
+    let org = active_org(&mut conn, &session).await?;
+    let (role_permissions, mfa_required) = match &org {
+        Some((org, permissions)) => (*permissions, org.mfa_required),
+        None => (PermissionSet::EMPTY, false),
+    };
+    let idle = if mfa_required || session.platform_staff != 0 {
+        config.session_privileged_idle_secs
+    } else {
+        config.session_idle_secs
+    };
+    if session::expiry(session.last_seen_at, session.expires_at, idle, now) != Expiry::Live {
+        session::delete(&mut conn, &session.id).await?;
+        return Ok(None);
+    }
+    session::touch(&mut conn, &session, now).await?;
+
+    let grants = match &org {
+        Some((org, _)) => live_grants(&mut conn, &org.org_id, &session.user_id, now).await?,
+        None => PermissionSet::EMPTY,
+    };
+    let mfa_verified = session.mfa_verified_at.is_some();
+    let (mut granted, mut permissions) = Access::effective(role_permissions, grants, mfa_required, mfa_verified);
+    let owner_recently_verified = org.as_ref().is_some_and(|(o, _)| o.builtin == Some(BuiltinRole::Owner))
+        && session.mfa_verified_at.is_some_and(|at| now - at < crate::mfa::OWNER_EXEMPT_SECS);
+    let step_up = session.step_up_until.is_some_and(|until| until > now) || owner_recently_verified;
+    let platform_staff = session.platform_staff != 0;
+    if platform_staff {
+        // Platform staff always sign in with MFA before their permissions apply.
+        granted = granted.union(PermissionSet::PLATFORM);
+        if mfa_verified {
+            permissions = permissions.union(PermissionSet::PLATFORM);
+        }
+    }
+    let access = Access {
+        user_id: session.user_id.clone(),
+        email: session.email.clone(),
+        name: session.name.clone(),
+        platform_staff,
+        org: org.map(|(org, _)| org),
+        granted,
+        permissions,
+        mfa_enrolled: session.mfa_enrolled_at.is_some(),
+        mfa_verified,
+        step_up,
+    };
+    Ok(Some((access, session.id)))
+}
+
+/// The user's unexpired grants in `org_id`. Read on every request: a revoked or expired
+/// grant stops applying at the very next one.
+async fn live_grants(conn: &mut Conn, org_id: &str, user_id: &str, now: i64) -> Result<PermissionSet> {
+    let keys: Vec<String> = sqlx::query_scalar(
+        "SELECT permission FROM grants WHERE org_id = $1 AND user_id = $2 AND (expires_at IS NULL OR expires_at > $3)",
+    )
+    .bind(org_id)
+    .bind(user_id)
+    .bind(now)
+    .fetch_all(&mut *conn)
+    .await?;
+    let (set, unknown) = PermissionSet::parse_keys(&keys.join(" "));
+    if !unknown.is_empty() {
+        tracing::warn!(%org_id, %user_id, ?unknown, "grants hold unknown permission keys");
+    }
+    Ok(set)
+}
+
+#[derive(sqlx::FromRow)]
+struct OrgRoleRow {
+    org_id: String,
+    name: String,
+    slug: String,
+    timezone: String,
+    currency: String,
+    onboarding_state: String,
+    role_id: String,
+    role_key: String,
+    role_name: String,
+    builtin: i64,
+    permissions: String,
+}
+
+const ORG_ROLE_SELECT: &str = "SELECT o.id AS org_id, o.name, o.slug, o.timezone, o.currency, o.onboarding_state, \
+     r.id AS role_id, r.role_key, r.name AS role_name, r.builtin, r.permissions \
+     FROM memberships m JOIN organizations o ON o.id = m.org_id JOIN roles r ON r.id = m.role_id";
+
+/// A membership is usable from a session unless an admin forced sign-out after the session
+/// began (`$3`: the session's creation time).
+const USABLE: &str = "(m.sessions_valid_after IS NULL OR m.sessions_valid_after <= $3)";
+const USABLE_FALLBACK: &str = "(m.sessions_valid_after IS NULL OR m.sessions_valid_after <= $2)";
+
+/// The session's active organization and the role's permissions there. When the session
+/// has none, or the membership is gone (removed from the organization), it falls back to
+/// the user's most recently used membership and records that in the session.
+async fn active_org(conn: &mut Conn, session: &SessionRow) -> Result<Option<(OrgAccess, PermissionSet)>> {
+    let mut row: Option<OrgRoleRow> = None;
+    if let Some(org_id) = &session.active_org_id {
+        row = sqlx::query_as(&format!("{ORG_ROLE_SELECT} WHERE m.user_id = $1 AND m.org_id = $2 AND {USABLE}"))
+            .bind(&session.user_id)
+            .bind(org_id)
+            .bind(session.created_at)
+            .fetch_optional(&mut *conn)
+            .await?;
+    }
+    if row.is_none() {
+        row = sqlx::query_as(&format!(
+            "{ORG_ROLE_SELECT} WHERE m.user_id = $1 AND {USABLE_FALLBACK} \
+             ORDER BY COALESCE(m.last_active_at, 0) DESC, m.created_at, m.org_id LIMIT 1"
+        ))
+        .bind(&session.user_id)
+        .bind(session.created_at)
+        .fetch_optional(&mut *conn)
+        .await?;
+        let fallback = row.as_ref().map(|r| r.org_id.as_str());
+        if fallback != session.active_org_id.as_deref() {
+            session::set_active_org(conn, &session.id, fallback).await?;
+        }
+    }
+    Ok(row.map(|r| {
+        let (builtin, permissions, unknown) = stored_role(r.builtin != 0, &r.role_key, &r.permissions);
+        if !unknown.is_empty() {
+            tracing::warn!(role_id = %r.role_id, ?unknown, "custom role holds unknown permission keys");
+        }
+        let org = OrgAccess {
+            org_id: r.org_id,
+            name: r.name,
+            slug: r.slug,
+            timezone: r.timezone,
+            currency: r.currency,
+            role_id: r.role_id,
+            role_key: r.role_key,
+            role_name: r.role_name,
+            builtin,
+            mfa_required: role_requires_mfa(builtin, permissions),
+            onboarding_complete: r.onboarding_state == "complete",
+        };
+        (org, permissions)
+    }))
+}

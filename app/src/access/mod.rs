@@ -1,0 +1,19 @@
+//! The permission model (DESIGN §3–§4), compiled into both the server and the wasm.
+//!
+//! One closed registry of permission keys, a bitset of them, the built-in role templates, the
+//! [`Access`] of a request and one pure [`decide`] function. The server asks it before every
+//! non-public server function (authoritative); the browser asks the very same function to hide
+//! links, buttons and pages (convenience only).
+
+mod decision;
+mod permission;
+mod roles;
+
+pub use decision::{Access, Denial, OrgAccess, Requirement, decide};
+pub use permission::{Domain, Permission, PermissionSet};
+pub use roles::{BuiltinRole, role_requires_mfa, stored_role};
+
+#[cfg(feature = "ssr")]
+mod guard;
+#[cfg(feature = "ssr")]
+pub use guard::{Ctx, UserCtx, authorize, guard, guard_user, load_access};

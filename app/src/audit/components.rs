@@ -1,0 +1,169 @@
+//! `/settings/audit`: the organization's audit log with filters, paging and CSV export.
+
+use super::api::{AUDIT_EXPORT, AUDIT_READ, AuditFilter, AuditPage, EXPORT_PATH, list_audit_events};
+use crate::error::AppError;
+use crate::ui::{ErrorPanel, Page, WhenAllowed, encode_query_value};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn AuditLogPage() -> impl IntoView {
+    // The events are loaded above the page frame: the frame may render its content twice on
+    // the server, and reading the log records a view, so a second load would differ from the
+    // first and break hydration.
+    let query = use_query_map();
+    let filter = Memo::new(move |_| {
+        let q = query.read();
+        let get = |k: &str| q.get(k).unwrap_or_default();
+        AuditFilter {
+            actor: get("actor"),
+            action: get("action"),
+            outcome: get("outcome"),
+            from: get("from"),
+            to: get("to"),
+        }
+    });
+    let before = Memo::new(move |_| query.read().get("before").and_then(|b| b.parse::<i64>().ok()));
+    let page = Resource::new(move || (filter.get(), before.get()), |(f, b)| list_audit_events(f, b));
+    view! {
+        <Title text="Audit log · Gatehouse"/>
+        <Page requirement=AUDIT_READ>
+            <section class="card">
+                <h1>"Audit log"</h1>
+                <AuditLog filter page/>
+            </section>
+        </Page>
+    }
+}
+
+fn query_string(filter: &AuditFilter, before: Option<i64>) -> String {
+    let mut parts: Vec<String> = [
+        ("actor", &filter.actor),
+        ("action", &filter.action),
+        ("outcome", &filter.outcome),
+        ("from", &filter.from),
+        ("to", &filter.to),
+    ]
+    .into_iter()
+    .filter(|(_, v)| !v.is_empty())
+    .map(|(k, v)| format!("{k}={}", encode_query_value(v)))
+    .collect();
+    if let Some(before) = before {
+        parts.push(format!("before={before}"));
+    }
+    format!("?{}", parts.join("&"))
+}
+
+#[component]
+fn AuditLog(filter: Memo<AuditFilter>, page: Resource<Result<AuditPage, AppError>>) -> impl IntoView {
+    let f = filter.get_untracked();
+    let outcomes = ["", "allowed", "denied", "failed"]
+        .into_iter()
+        .map(|o| {
+            let label = if o.is_empty() { "Any" } else { o };
+            view! { <option value=o selected=f.outcome == o>{label}</option> }
+        })
+        .collect_view();
+    view! {
+        <form method="get" action="/settings/audit" class="filters" aria-label="Filter events">
+            <div>
+                <label for="f-actor">"Actor"</label>
+                <input id="f-actor" name="actor" value=f.actor.clone() placeholder="email contains…" maxlength="100"/>
+            </div>
+            <div>
+                <label for="f-action">"Action"</label>
+                <input id="f-action" name="action" value=f.action.clone() placeholder="starts with… (auth.)" maxlength="100"/>
+            </div>
+            <div>
+                <label for="f-outcome">"Outcome"</label>
+                <select id="f-outcome" name="outcome">{outcomes}</select>
+            </div>
+            <div>
+                <label for="f-from">"From"</label>
+                <input id="f-from" type="date" name="from" value=f.from.clone()/>
+            </div>
+            <div>
+                <label for="f-to">"To"</label>
+                <input id="f-to" type="date" name="to" value=f.to.clone()/>
+            </div>
+            <button type="submit">"Filter"</button>
+        </form>
+        <WhenAllowed requirement=AUDIT_EXPORT>
+            <form method="post" action=EXPORT_PATH class="inline-form">
+                <input type="hidden" name="actor" value=f.actor.clone()/>
+                <input type="hidden" name="action" value=f.action.clone()/>
+                <input type="hidden" name="outcome" value=f.outcome.clone()/>
+                <input type="hidden" name="from" value=f.from.clone()/>
+                <input type="hidden" name="to" value=f.to.clone()/>
+                <button type="submit" class="button-secondary">"Export CSV"</button>
+            </form>
+        </WhenAllowed>
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(page) => view! { <EventTable page filter=filter.get_untracked()/> }.into_any(),
+                    Err(error @ AppError::Invalid { .. }) => view! {
+                        <p class="alert alert-error" role="alert">{error.to_string()}</p>
+                    }.into_any(),
+                    Err(error) => view! { <ErrorPanel error/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn EventTable(page: AuditPage, filter: AuditFilter) -> impl IntoView {
+    if page.events.is_empty() {
+        return view! { <p class="muted">"No events match."</p> }.into_any();
+    }
+    let older = page.next_before.map(|seq| {
+        let href = format!("/settings/audit{}", query_string(&filter, Some(seq)));
+        view! { <p><a href=href>"Older events →"</a></p> }
+    });
+    let rows = page
+        .events
+        .into_iter()
+        .map(|e| {
+            let outcome_class = format!("badge outcome-{}", e.outcome);
+            view! {
+                <tr>
+                    <td class="nowrap">{e.time}</td>
+                    <td>{e.actor}<span class="muted small">{format!(" ({})", e.actor_type)}</span></td>
+                    <td><code>{e.action}</code></td>
+                    <td class="small">{e.target}</td>
+                    <td><span class=outcome_class>{e.outcome}</span></td>
+                    <td class="small">{e.reason}</td>
+                    <td class="small">{e.ip}</td>
+                    <td>
+                        <details>
+                            <summary>"Details"</summary>
+                            <pre class="small">{e.metadata}</pre>
+                            {e.user_agent.map(|ua| view! { <p class="small muted">{ua}</p> })}
+                        </details>
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="table">
+            <thead>
+                <tr>
+                    <th scope="col">"Time"</th>
+                    <th scope="col">"Actor"</th>
+                    <th scope="col">"Action"</th>
+                    <th scope="col">"Target"</th>
+                    <th scope="col">"Outcome"</th>
+                    <th scope="col">"Reason"</th>
+                    <th scope="col">"IP"</th>
+                    <th scope="col">""</th>
+                </tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
+        {older}
+    }
+    .into_any()
+}

@@ -1,0 +1,400 @@
+//! Sign-up, sign-in and sign-out (server only). Functions take the pool, configuration and
+//! request facts explicitly, so database tests call them directly on both backends.
+
+use super::password::{PasswordHasher, check_new_password};
+use super::session::{self, NewSession};
+use super::throttle::{self, ACCOUNT_POLICY, IP_POLICY};
+use super::{MAX_PASSWORD_CHARS, validate_email, validate_person_name};
+use crate::access::{role_requires_mfa, stored_role};
+use crate::audit::{self, Actor, Event, Outcome};
+use crate::config::Config;
+use crate::db::Db;
+use crate::error::{AppError, Result};
+use crate::orgs::{self, server::NewOrg};
+use crate::request::RequestMeta;
+use serde_json::json;
+
+/// Validated sign-up input.
+#[derive(Clone)]
+pub struct SignUpInput {
+    pub name: String,
+    pub email: String,
+    pub password: String,
+    pub organization: String,
+}
+
+// The password never reaches a log.
+impl std::fmt::Debug for SignUpInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignUpInput")
+            .field("email", &self.email)
+            .field("organization", &self.organization)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SignUpInput {
+    pub fn parse(name: &str, email: &str, password: &str, organization: &str) -> Result<SignUpInput> {
+        let name = validate_person_name(name)?;
+        let email = validate_email(email)?;
+        check_new_password(password, &email).map_err(|p| AppError::invalid("password", p.message()))?;
+        let organization =
+            orgs::validate_org_name(organization).map_err(|e| AppError::invalid("organization", e.to_string()))?;
+        Ok(SignUpInput { name, email, password: password.to_string(), organization })
+    }
+}
+
+/// Creates user + organization + owner membership + trial subscription + session in one
+/// transaction, audited in it: all of it, or nothing.
+pub async fn sign_up(
+    db: &Db,
+    config: &Config,
+    hasher: &PasswordHasher,
+    input: &SignUpInput,
+    meta: &RequestMeta,
+    now: i64,
+) -> Result<(NewSession, NewOrg)> {
+    // Hash before the transaction: it is slow and needs no lock.
+    let password_hash = hasher.hash(&input.password).await?;
+    let user_id = crate::db::new_id();
+    let mut tx = db.begin().await?;
+    let inserted = sqlx::query(
+        "INSERT INTO users (id, email, name, password_hash, platform_staff, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, 0, $5, $5) ON CONFLICT (email) DO NOTHING",
+    )
+    .bind(&user_id)
+    .bind(&input.email)
+    .bind(&input.name)
+    .bind(&password_hash)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if inserted == 0 {
+        return Err(AppError::conflict("email_taken", "An account with this email already exists. Sign in instead."));
+    }
+    let org = orgs::server::create_with_owner(&mut tx, &user_id, &input.organization, now).await?;
+    if let Some(old) = &meta.session_token {
+        session::delete_by_token(&mut tx, old).await?;
+    }
+    let new_session = session::create(&mut tx, config, &user_id, Some(&org.id), false, meta, now).await?;
+    audit::record(
+        &mut tx,
+        &Event::new("auth.sign_up", Actor::user(&user_id, &input.email), Outcome::Allowed)
+            .org(Some(&org.id))
+            .target("organization", &org.id)
+            .metadata(json!({ "organization": input.organization, "slug": org.slug }))
+            .request(meta),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(user_id = %user_id, org_id = %org.id, "signed up");
+    Ok((new_session, org))
+}
+
+#[derive(sqlx::FromRow)]
+struct Credentials {
+    id: String,
+    email: String,
+    password_hash: String,
+    mfa_enrolled_at: Option<i64>,
+    platform_staff: i64,
+}
+
+/// Where a correct password leads.
+#[derive(Debug)]
+pub enum SignInStep {
+    /// Signed in. `enroll_mfa`: the user's role requires MFA they have not set up yet, so
+    /// they are sent to enrollment (their privileged permissions wait for it).
+    Session { session: NewSession, enroll_mfa: bool },
+    /// The password was right and the second factor is due: the token goes into the
+    /// short-lived challenge cookie.
+    SecondFactor { challenge: String },
+}
+
+/// Checks email and password. Unknown emails and wrong passwords cost the same time and get
+/// the same answer; repeated failures are throttled per account and per IP. A user enrolled
+/// in MFA gets a challenge for the second factor; anyone else a new session (the pre-login
+/// session, if any, is killed).
+#[allow(clippy::too_many_arguments)]
+pub async fn sign_in(
+    db: &Db,
+    config: &Config,
+    hasher: &PasswordHasher,
+    email: &str,
+    password: &str,
+    next: &str,
+    meta: &RequestMeta,
+    now: i64,
+) -> Result<SignInStep> {
+    let email = validate_email(email).map_err(|_| AppError::InvalidCredentials)?;
+    if password.is_empty() || password.chars().count() > MAX_PASSWORD_CHARS {
+        return Err(AppError::InvalidCredentials);
+    }
+    let account_key = throttle::account_key(&email);
+    let ip_key = meta.ip.as_deref().map(throttle::ip_key);
+
+    let mut conn = db.conn().await?;
+    let mut wait = ACCOUNT_POLICY.wait(throttle::load(&mut conn, &account_key).await?, now);
+    if let Some(ip_key) = &ip_key {
+        wait = wait.max(IP_POLICY.wait(throttle::load(&mut conn, ip_key).await?, now));
+    }
+    let user: Option<Credentials> =
+        sqlx::query_as("SELECT id, email, password_hash, mfa_enrolled_at, platform_staff FROM users WHERE email = $1")
+            .bind(&email)
+            .fetch_optional(&mut *conn)
+            .await?;
+    drop(conn);
+
+    let actor = match &user {
+        Some(u) => Actor::user(&u.id, &u.email),
+        None => Actor::Anonymous { label: email.clone() },
+    };
+    if wait > 0 {
+        let mut tx = db.begin().await?;
+        audit::record(
+            &mut tx,
+            &Event::new("auth.sign_in", actor, Outcome::Denied)
+                .reason("throttled")
+                .metadata(json!({ "retry_after": wait }))
+                .request(meta),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        tracing::warn!(ip = ?meta.ip, retry_after = wait, "sign-in throttled");
+        return Err(AppError::Throttled { retry_after: wait as u64 });
+    }
+
+    let valid = hasher.verify(password, user.as_ref().map(|u| u.password_hash.as_str())).await?;
+    let Some(user) = user.filter(|_| valid) else {
+        let mut tx = db.begin().await?;
+        let failures = throttle::fail(&mut tx, &ACCOUNT_POLICY, &account_key, now).await?.failures;
+        if let Some(ip_key) = &ip_key {
+            throttle::fail(&mut tx, &IP_POLICY, ip_key, now).await?;
+        }
+        audit::record(
+            &mut tx,
+            &Event::new("auth.sign_in", actor, Outcome::Failed)
+                .reason("invalid_credentials")
+                .metadata(json!({ "account_failures": failures }))
+                .request(meta),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        return Err(AppError::InvalidCredentials);
+    };
+
+    let mut tx = db.begin().await?;
+    throttle::clear(&mut tx, &account_key).await?;
+    if user.mfa_enrolled_at.is_some() {
+        let challenge = crate::mfa::server::create_challenge(&mut tx, &user.id, next, now).await?;
+        tx.commit().await?;
+        return Ok(SignInStep::SecondFactor { challenge });
+    }
+    let (session, org_id) = open_session(&mut tx, config, &user.id, false, meta, now).await?;
+    let enroll_mfa = user.platform_staff != 0 || role_requires_mfa_in(&mut tx, &user.id, org_id.as_deref()).await?;
+    audit::record(
+        &mut tx,
+        &Event::new("auth.sign_in", Actor::user(&user.id, &user.email), Outcome::Allowed)
+            .org(org_id.as_deref())
+            .target("session", &session.id)
+            .metadata(json!({ "mfa": null }))
+            .request(meta),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(user_id = %user.id, session_id = %session.id, "signed in");
+    Ok(SignInStep::Session { session, enroll_mfa })
+}
+
+/// Opens a session in the user's most recently used organization, killing the pre-login
+/// session the request carried, if any.
+async fn open_session(
+    conn: &mut crate::db::Conn,
+    config: &Config,
+    user_id: &str,
+    mfa_verified: bool,
+    meta: &RequestMeta,
+    now: i64,
+) -> Result<(NewSession, Option<String>)> {
+    if let Some(old) = &meta.session_token {
+        session::delete_by_token(conn, old).await?;
+    }
+    let org_id: Option<String> = sqlx::query_scalar(
+        "SELECT org_id FROM memberships WHERE user_id = $1 \
+         ORDER BY COALESCE(last_active_at, 0) DESC, created_at, org_id LIMIT 1",
+    )
+    .bind(user_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let new_session = session::create(conn, config, user_id, org_id.as_deref(), mfa_verified, meta, now).await?;
+    Ok((new_session, org_id))
+}
+
+/// Whether the user's role in `org_id` requires MFA.
+async fn role_requires_mfa_in(conn: &mut crate::db::Conn, user_id: &str, org_id: Option<&str>) -> Result<bool> {
+    let Some(org_id) = org_id else { return Ok(false) };
+    let role: Option<(String, i64, String)> = sqlx::query_as(
+        "SELECT r.role_key, r.builtin, r.permissions FROM memberships m JOIN roles r ON r.id = m.role_id \
+         WHERE m.user_id = $1 AND m.org_id = $2",
+    )
+    .bind(user_id)
+    .bind(org_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(role.is_some_and(|(key, builtin, permissions)| {
+        let (builtin, permissions, _) = stored_role(builtin != 0, &key, &permissions);
+        role_requires_mfa(builtin, permissions)
+    }))
+}
+
+/// The second step of an MFA sign-in: the challenge cookie's token and a TOTP or recovery
+/// code. Accepted: a new MFA-verified session and where to go. Refused: the attempt is
+/// counted against the challenge (5 at most) and the user's MFA throttle, and audited.
+pub async fn complete_second_factor(
+    db: &Db,
+    config: &Config,
+    challenge_token: Option<&str>,
+    code: &str,
+    meta: &RequestMeta,
+    now: i64,
+) -> Result<(NewSession, String)> {
+    use crate::mfa::server::{self as mfa, Verdict};
+    let expired = || AppError::conflict("sign_in_expired", "This sign-in has expired. Sign in again.");
+    let token = challenge_token.ok_or_else(expired)?;
+    let mut conn = db.conn().await?;
+    let challenge = mfa::find_challenge(&mut conn, token, now).await?.ok_or_else(expired)?;
+    let user = mfa::load(&mut conn, &challenge.user_id).await?;
+    let mfa_key = format!("mfa:{}", user.id);
+    let wait = ACCOUNT_POLICY.wait(throttle::load(&mut conn, &mfa_key).await?, now);
+    drop(conn);
+    let actor = Actor::user(&user.id, &user.email);
+    if wait > 0 {
+        return Err(AppError::Throttled { retry_after: wait as u64 });
+    }
+    let factor = crate::mfa::parse_second_factor(code);
+    let mut tx = db.begin().await?;
+    let verdict = match &factor {
+        Ok(factor) => mfa::accept_second_factor(&mut tx, &config.secret_key, &user, factor, now).await?,
+        Err(_) => Verdict::Wrong,
+    };
+    if !verdict.accepted() {
+        let attempts = mfa::fail_challenge(&mut tx, &challenge.id).await?;
+        if attempts >= crate::mfa::CHALLENGE_MAX_ATTEMPTS {
+            mfa::delete_challenge(&mut tx, &challenge.id).await?;
+        }
+        throttle::fail(&mut tx, &ACCOUNT_POLICY, &mfa_key, now).await?;
+        let (outcome, reason) = match (&factor, verdict) {
+            (Err(_), _) => (Outcome::Failed, "malformed_code"),
+            (_, Verdict::Replayed) => (Outcome::Denied, "replayed_code"),
+            (_, Verdict::RecoveryUsed) => (Outcome::Denied, "recovery_code_already_used"),
+            _ => (Outcome::Failed, "wrong_code"),
+        };
+        audit::record(
+            &mut tx,
+            &Event::new("auth.mfa", actor, outcome)
+                .reason(reason)
+                .metadata(json!({ "attempts": attempts }))
+                .request(meta),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        if reason == "replayed_code" {
+            tracing::warn!(user_id = %user.id, "a TOTP code was replayed");
+        }
+        return Err(match (factor, verdict) {
+            (Err(error), _) => error,
+            (_, Verdict::Replayed) => {
+                AppError::invalid("code", "That code was already used. Wait for the next code in your app.")
+            }
+            (_, Verdict::RecoveryUsed) => AppError::invalid("code", "That recovery code was already used."),
+            _ if attempts >= crate::mfa::CHALLENGE_MAX_ATTEMPTS => {
+                AppError::conflict("sign_in_expired", "Too many wrong codes. Sign in again.")
+            }
+            _ => AppError::invalid("code", "That code is not right. Check your authenticator app and try again."),
+        });
+    }
+    mfa::delete_challenge(&mut tx, &challenge.id).await?;
+    throttle::clear(&mut tx, &mfa_key).await?;
+    let (session, org_id) = open_session(&mut tx, config, &user.id, true, meta, now).await?;
+    let method = if verdict == Verdict::Recovery { "recovery_code" } else { "totp" };
+    if verdict == Verdict::Recovery {
+        let left = mfa::recovery_codes_left(&mut tx, &user.id).await?;
+        audit::record(
+            &mut tx,
+            &Event::new("mfa.recovery_code_used", actor.clone(), Outcome::Allowed)
+                .org(org_id.as_deref())
+                .metadata(json!({ "codes_left": left }))
+                .request(meta),
+            now,
+        )
+        .await?;
+    }
+    audit::record(
+        &mut tx,
+        &Event::new("auth.sign_in", actor, Outcome::Allowed)
+            .org(org_id.as_deref())
+            .target("session", &session.id)
+            .metadata(json!({ "mfa": method }))
+            .request(meta),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((session, challenge.next_path))
+}
+
+/// Kills the session server-side; its cookie stops working at once.
+pub async fn sign_out(
+    db: &Db,
+    session_id: &str,
+    actor: Actor,
+    org_id: Option<&str>,
+    meta: &RequestMeta,
+    now: i64,
+) -> Result<()> {
+    let mut tx = db.begin().await?;
+    session::delete(&mut tx, session_id).await?;
+    audit::record(
+        &mut tx,
+        &Event::new("auth.sign_out", actor, Outcome::Allowed).org(org_id).target("session", session_id).request(meta),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Creates a further organization for a signed-in user, who becomes its owner, and makes
+/// it the session's active organization.
+pub async fn create_org(
+    db: &Db,
+    user_id: &str,
+    email: &str,
+    session_id: &str,
+    name: &str,
+    meta: &RequestMeta,
+    now: i64,
+) -> Result<NewOrg> {
+    let name = orgs::validate_org_name(name)?;
+    let mut tx = db.begin().await?;
+    let org = orgs::server::create_with_owner(&mut tx, user_id, &name, now).await?;
+    session::set_active_org(&mut tx, session_id, Some(&org.id)).await?;
+    audit::record(
+        &mut tx,
+        &Event::new("org.create", Actor::user(user_id, email), Outcome::Allowed)
+            .org(Some(&org.id))
+            .target("organization", &org.id)
+            .metadata(json!({ "name": name, "slug": org.slug }))
+            .request(meta),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(org)
+}

@@ -1,0 +1,265 @@
+//! Deny by default: every server endpoint and what it requires, in one table.
+//!
+//! A test enumerates the server functions actually registered and fails if one is missing
+//! here; the authorization-matrix test calls each of them for every role and compares the
+//! answer with this table; `gatehouse privileges` prints the table as the roles × endpoints
+//! matrix (also in `docs/privileges.md`, kept equal to it by a test).
+
+use crate::access::{Access, BuiltinRole, Denial, OrgAccess, PermissionSet, Requirement, decide};
+use crate::{analytics, audit, auth, mfa, orgs, team};
+use server_fn::ServerFn;
+
+/// Who may call an endpoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rule {
+    /// Anyone; the reason says why that is safe.
+    Public(&'static str),
+    /// The endpoint's first line is `guard(&requirement)`.
+    Guarded(Requirement),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Endpoint {
+    pub path: &'static str,
+    pub summary: &'static str,
+    pub rule: Rule,
+}
+
+const fn guarded(path: &'static str, summary: &'static str, requirement: Requirement) -> Endpoint {
+    Endpoint { path, summary, rule: Rule::Guarded(requirement) }
+}
+
+const fn public(path: &'static str, summary: &'static str, reason: &'static str) -> Endpoint {
+    Endpoint { path, summary, rule: Rule::Public(reason) }
+}
+
+/// Every endpoint under `/api/`.
+pub const ENDPOINTS: &[Endpoint] = &[
+    public(auth::api::GetSession::PATH, "the caller's own session", "answers only about the caller's own cookie"),
+    public(auth::api::SignUp::PATH, "create an account and organization", "anyone may sign up"),
+    public(auth::api::SignIn::PATH, "sign in", "the credentials are the check; throttled"),
+    guarded(auth::api::SignOut::PATH, "sign out", auth::api::SIGN_OUT),
+    guarded(orgs::api::SwitchOrg::PATH, "switch organization", orgs::api::SWITCH_ORG),
+    guarded(orgs::api::CreateOrganization::PATH, "create an organization", orgs::api::CREATE_ORG),
+    guarded(orgs::api::GetOrgSettings::PATH, "read organization settings", orgs::api::ORG_SETTINGS),
+    guarded(orgs::api::UpdateOrgSettings::PATH, "change organization settings", orgs::api::ORG_SETTINGS),
+    guarded(orgs::api::CompleteOnboarding::PATH, "finish onboarding", orgs::api::ORG_SETTINGS),
+    guarded(team::api::ListMembers::PATH, "list members", team::api::TEAM_READ),
+    guarded(team::api::GetMember::PATH, "read a member", team::api::TEAM_READ),
+    guarded(audit::api::ListAuditEvents::PATH, "browse the audit log", audit::api::AUDIT_READ),
+    guarded(audit::api::EXPORT_PATH, "export the audit log (CSV)", audit::api::AUDIT_EXPORT),
+    public(
+        mfa::api::VerifySecondFactor::PATH,
+        "second sign-in step",
+        "the pending-MFA cookie from a correct password is the check; attempts limited",
+    ),
+    guarded(mfa::api::GetSecurity::PATH, "own security settings", mfa::api::OWN_SECURITY),
+    guarded(mfa::api::StartTotpEnrollment::PATH, "start authenticator setup", mfa::api::OWN_SECURITY),
+    guarded(mfa::api::ConfirmTotpEnrollment::PATH, "confirm authenticator setup", mfa::api::OWN_SECURITY),
+    guarded(mfa::api::DisableTotp::PATH, "turn two-factor off", mfa::api::OWN_SECURITY),
+    guarded(mfa::api::SetAnalyticsPin::PATH, "set the analytics PIN", mfa::api::OWN_SECURITY),
+    guarded(mfa::api::SendStepUpCode::PATH, "email a step-up code", mfa::api::OWN_SECURITY),
+    guarded(mfa::api::StepUp::PATH, "unlock analytics (step-up)", mfa::api::OWN_SECURITY),
+    guarded(mfa::api::RevokeSession::PATH, "end one of one's sessions", mfa::api::OWN_SECURITY),
+    guarded(mfa::api::RevokeOtherSessions::PATH, "end one's other sessions", mfa::api::OWN_SECURITY),
+    guarded(mfa::api::ChangePassword::PATH, "change one's password", mfa::api::OWN_SECURITY),
+    guarded(analytics::api::AnalyticsAccess::PATH, "analytics access", analytics::api::ANALYTICS),
+];
+
+/// The endpoint at `path`, if the table has it.
+pub fn find(path: &str) -> Option<&'static Endpoint> {
+    ENDPOINTS.iter().find(|e| e.path == path)
+}
+
+/// One cell of the privilege matrix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cell {
+    Public,
+    Allowed,
+    /// Allowed once the session is MFA-verified.
+    NeedsMfa,
+    /// Allowed after a step-up unlock.
+    NeedsStepUp,
+    NeedsMfaAndStepUp,
+    Denied(Denial),
+}
+
+impl Cell {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Cell::Public => "public",
+            Cell::Allowed => "✓",
+            Cell::NeedsMfa => "MFA",
+            Cell::NeedsStepUp => "step-up",
+            Cell::NeedsMfaAndStepUp => "MFA + step-up",
+            Cell::Denied(_) => "—",
+        }
+    }
+}
+
+/// A column of the matrix: a built-in role in an organization, or platform staff.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Column {
+    Role(BuiltinRole),
+    PlatformStaff,
+}
+
+impl Column {
+    pub fn all() -> Vec<Column> {
+        BuiltinRole::ALL.into_iter().map(Column::Role).chain([Column::PlatformStaff]).collect()
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Column::Role(role) => role.key(),
+            Column::PlatformStaff => "platform staff",
+        }
+    }
+
+    /// The access of such a caller: MFA enrolled, with the given verification state.
+    pub fn access(self, mfa_verified: bool, step_up: bool) -> Access {
+        let (org, role_permissions, mfa_required) = match self {
+            Column::Role(role) => (
+                Some(OrgAccess {
+                    org_id: "org".into(),
+                    name: "Org".into(),
+                    slug: "org".into(),
+                    timezone: "UTC".into(),
+                    currency: "INR".into(),
+                    role_id: "role".into(),
+                    role_key: role.key().into(),
+                    role_name: role.name().into(),
+                    builtin: Some(role),
+                    mfa_required: role.mfa_required(),
+                    onboarding_complete: true,
+                }),
+                role.permissions(),
+                role.mfa_required(),
+            ),
+            Column::PlatformStaff => (None, PermissionSet::EMPTY, true),
+        };
+        let (mut granted, mut permissions) =
+            Access::effective(role_permissions, PermissionSet::EMPTY, mfa_required, mfa_verified);
+        if self == Column::PlatformStaff {
+            granted = PermissionSet::PLATFORM;
+            permissions = if mfa_verified { PermissionSet::PLATFORM } else { PermissionSet::EMPTY };
+        }
+        Access {
+            user_id: "user".into(),
+            email: "user@example.test".into(),
+            name: "User".into(),
+            platform_staff: self == Column::PlatformStaff,
+            org,
+            granted,
+            permissions,
+            mfa_enrolled: true,
+            mfa_verified,
+            step_up,
+        }
+    }
+}
+
+/// The cell for `column` × `endpoint`.
+pub fn cell(endpoint: &Endpoint, column: Column) -> Cell {
+    let requirement = match endpoint.rule {
+        Rule::Public(_) => return Cell::Public,
+        Rule::Guarded(requirement) => requirement,
+    };
+    let full = column.access(true, true);
+    if let Err(denial) = decide(Some(&full), &requirement) {
+        return Cell::Denied(denial);
+    }
+    let without_mfa = decide(Some(&column.access(false, true)), &requirement).is_err();
+    let without_step_up = decide(Some(&column.access(true, false)), &requirement).is_err();
+    match (without_mfa, without_step_up) {
+        (false, false) => Cell::Allowed,
+        (true, false) => Cell::NeedsMfa,
+        (false, true) => Cell::NeedsStepUp,
+        (true, true) => Cell::NeedsMfaAndStepUp,
+    }
+}
+
+fn describe(rule: Rule) -> String {
+    match rule {
+        Rule::Public(reason) => format!("public: {reason}"),
+        Rule::Guarded(r) => {
+            let mut parts = Vec::new();
+            if !r.all.is_empty() {
+                parts.push(r.all.iter().map(|p| format!("`{}`", p.key())).collect::<Vec<_>>().join(" + "));
+            }
+            if !r.any.is_empty() {
+                parts.push(format!(
+                    "any of {}",
+                    r.any.iter().map(|p| format!("`{}`", p.key())).collect::<Vec<_>>().join(", ")
+                ));
+            }
+            if parts.is_empty() {
+                parts.push(if r.org { "member".into() } else { "signed in".into() });
+            }
+            if r.mfa {
+                parts.push("MFA".into());
+            }
+            if r.step_up {
+                parts.push("step-up".into());
+            }
+            parts.join(", ")
+        }
+    }
+}
+
+/// The privilege matrix as Markdown.
+pub fn privilege_matrix_markdown() -> String {
+    let columns = Column::all();
+    let mut out = String::from(
+        "# Gatehouse privilege matrix\n\n\
+         Generated by `gatehouse privileges` from the endpoint table in `app/src/endpoints.rs`;\n\
+         a test keeps this file equal to it. Columns are the built-in roles (MFA enrolled) and\n\
+         platform staff. ✓ allowed · MFA: allowed once the session is MFA-verified ·\n\
+         step-up: allowed after a step-up unlock (owners are exempt for 8 hours after an MFA\n\
+         sign-in) · — denied · public: no session needed. Objects of another organization\n\
+         answer 404 wherever the call is allowed.\n\n",
+    );
+    out.push_str("| endpoint | requires |");
+    for c in &columns {
+        out.push_str(&format!(" {} |", c.label()));
+    }
+    out.push_str("\n|---|---|");
+    out.push_str(&"---|".repeat(columns.len()));
+    out.push('\n');
+    for endpoint in ENDPOINTS {
+        out.push_str(&format!("| `{}` ({}) | {} |", endpoint.path, endpoint.summary, describe(endpoint.rule)));
+        for c in &columns {
+            out.push_str(&format!(" {} |", cell(endpoint, *c).symbol()));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_unique_and_under_api() {
+        let mut seen = std::collections::HashSet::new();
+        for e in ENDPOINTS {
+            assert!(e.path.starts_with("/api/"), "{}", e.path);
+            assert!(seen.insert(e.path), "{} listed twice", e.path);
+        }
+    }
+
+    #[test]
+    fn matrix_cells_follow_the_roles() {
+        let settings = find(orgs::api::UpdateOrgSettings::PATH).unwrap();
+        assert_eq!(cell(settings, Column::Role(BuiltinRole::Owner)), Cell::NeedsMfa);
+        assert_eq!(cell(settings, Column::Role(BuiltinRole::Admin)), Cell::NeedsMfa);
+        assert!(matches!(cell(settings, Column::Role(BuiltinRole::Analyst)), Cell::Denied(_)));
+        assert!(matches!(cell(settings, Column::PlatformStaff), Cell::Denied(Denial::OrganizationRequired)));
+        let sign_out = find(auth::api::SignOut::PATH).unwrap();
+        assert_eq!(cell(sign_out, Column::Role(BuiltinRole::Viewer)), Cell::Allowed);
+        assert_eq!(cell(find(auth::api::SignIn::PATH).unwrap(), Column::PlatformStaff), Cell::Public);
+        let md = privilege_matrix_markdown();
+        assert!(md.contains("| endpoint | requires | owner | admin |"));
+    }
+}

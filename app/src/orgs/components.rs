@@ -1,0 +1,167 @@
+//! Onboarding, organization settings and the new-organization page.
+
+use super::CURRENCIES;
+use super::api::{
+    CompleteOnboarding, CreateOrganization, ORG_SETTINGS, OrgSettings, UpdateOrgSettings, get_org_settings,
+};
+use crate::access::Requirement;
+use crate::error::AppError;
+use crate::ui::{ErrorAlert, ErrorPanel, Page, SuccessNote, field_error, use_session};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+/// Name, timezone and currency inputs, filled with the current settings.
+#[component]
+fn SettingsFields(settings: OrgSettings, result: Signal<Option<Result<(), AppError>>>) -> impl IntoView {
+    let timezone = settings.timezone.clone();
+    let currency = settings.currency.clone();
+    let timezones = settings
+        .timezones
+        .into_iter()
+        .map(|tz| {
+            let selected = tz == timezone;
+            let value = tz.clone();
+            view! { <option value=value selected=selected>{tz}</option> }
+        })
+        .collect_view();
+    let currencies = CURRENCIES
+        .iter()
+        .map(|c| {
+            view! {
+                <option value=c.code selected=c.code == currency>{format!("{} — {}", c.code, c.name)}</option>
+            }
+        })
+        .collect_view();
+    view! {
+        <label for="org-name">"Organization name"</label>
+        <input id="org-name" name="name" value=settings.name required maxlength="80"
+            aria-invalid=field_error(result, "name")/>
+        <label for="org-timezone">"Timezone"</label>
+        <select id="org-timezone" name="timezone" aria-invalid=field_error(result, "timezone")
+            aria-describedby="timezone-hint">{timezones}</select>
+        <p id="timezone-hint" class="hint">"Days in reports start at midnight in this timezone."</p>
+        <label for="org-currency">"Currency"</label>
+        <select id="org-currency" name="currency" aria-invalid=field_error(result, "currency")>{currencies}</select>
+    }
+}
+
+#[component]
+pub fn OnboardingPage() -> impl IntoView {
+    view! {
+        <Title text="Set up your organization · Gatehouse"/>
+        <Page requirement=ORG_SETTINGS>
+            <section class="card narrow">
+                <h1>"Set up your organization"</h1>
+                <Onboarding/>
+            </section>
+        </Page>
+    }
+}
+
+#[component]
+fn Onboarding() -> impl IntoView {
+    let action = ServerAction::<CompleteOnboarding>::new();
+    let result: Signal<Option<Result<(), AppError>>> = action.value().into();
+    let settings = Resource::new(|| (), |_| get_org_settings());
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match settings.await {
+                    Ok(s) if s.onboarding_complete => view! {
+                        <p>"Onboarding is complete. " <a href="/">"Go to the workspace"</a></p>
+                    }.into_any(),
+                    Ok(s) => view! {
+                        <p class="muted">"Until this is done, only owners and admins can use the workspace."</p>
+                        <ActionForm action>
+                            <SettingsFields settings=s result/>
+                            <ErrorAlert result/>
+                            <button type="submit" disabled=move || action.pending().get()>"Finish setup"</button>
+                        </ActionForm>
+                    }.into_any(),
+                    Err(error) => view! { <ErrorPanel error/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn OrgSettingsPage() -> impl IntoView {
+    // The action lives above the page frame: the session reload after a save re-renders
+    // the frame's content, and the confirmation must survive it.
+    let ctx = use_session();
+    let action = ServerAction::<UpdateOrgSettings>::new();
+    // The organization's name shows in the header: reload the session after a save.
+    Effect::new(move |_| {
+        if matches!(action.value().get(), Some(Ok(()))) {
+            ctx.reload();
+        }
+    });
+    view! {
+        <Title text="Organization settings · Gatehouse"/>
+        <Page requirement=ORG_SETTINGS>
+            <section class="card narrow">
+                <h1>"Organization settings"</h1>
+                <OrgSettingsForm action/>
+            </section>
+        </Page>
+    }
+}
+
+#[component]
+fn OrgSettingsForm(action: ServerAction<UpdateOrgSettings>) -> impl IntoView {
+    let result: Signal<Option<Result<(), AppError>>> = action.value().into();
+    let settings = Resource::new(move || action.version().get(), |_| get_org_settings());
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match settings.await {
+                    Ok(s) => view! {
+                        <p class="muted">"Address: " <code>{s.slug.clone()}</code></p>
+                        {(!s.onboarding_complete).then(|| view! {
+                            <p class="alert alert-warn">
+                                "Onboarding is not complete. " <a href="/onboarding">"Finish setup"</a>
+                            </p>
+                        })}
+                        <ActionForm action>
+                            <SettingsFields settings=s result/>
+                            <ErrorAlert result/>
+                            <SuccessNote result message="Settings saved."/>
+                            <button type="submit" disabled=move || action.pending().get()>"Save changes"</button>
+                        </ActionForm>
+                    }.into_any(),
+                    Err(error) => view! { <ErrorPanel error/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+pub fn NewOrganizationPage() -> impl IntoView {
+    view! {
+        <Title text="New organization · Gatehouse"/>
+        <Page requirement=Requirement::SIGNED_IN>
+            <section class="card narrow">
+                <h1>"New organization"</h1>
+                <p class="muted">"You will be its owner. You can switch between organizations at any time."</p>
+                <CreateOrganizationForm/>
+            </section>
+        </Page>
+    }
+}
+
+/// The form that creates an organization owned by the caller.
+#[component]
+pub fn CreateOrganizationForm() -> impl IntoView {
+    let action = ServerAction::<CreateOrganization>::new();
+    let result: Signal<Option<Result<(), AppError>>> = action.value().into();
+    view! {
+        <ActionForm action>
+            <label for="new-org-name">"Organization name"</label>
+            <input id="new-org-name" name="name" required maxlength="80" aria-invalid=field_error(result, "name")/>
+            <ErrorAlert result/>
+            <button type="submit" disabled=move || action.pending().get()>"Create organization"</button>
+        </ActionForm>
+    }
+}

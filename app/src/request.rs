@@ -1,0 +1,97 @@
+//! What a server function or page knows about the HTTP request it serves.
+
+use crate::config::Config;
+use axum::extract::ConnectInfo;
+use http::HeaderMap;
+use leptos::prelude::*;
+use std::net::{IpAddr, SocketAddr};
+
+/// The longest user agent kept (for the audit log and the session list).
+const MAX_USER_AGENT: usize = 512;
+
+/// Client address, user agent and the session cookie's token of the current request.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct RequestMeta {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub session_token: Option<String>,
+}
+
+// The token is a credential: never print it.
+impl std::fmt::Debug for RequestMeta {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestMeta")
+            .field("ip", &self.ip)
+            .field("user_agent", &self.user_agent)
+            .field("session_token", &self.session_token.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+impl RequestMeta {
+    /// The meta of the request being served (from the Leptos context).
+    pub fn current(config: &Config) -> RequestMeta {
+        match use_context::<http::request::Parts>() {
+            Some(parts) => RequestMeta::from_headers(
+                &parts.headers,
+                parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0),
+                config,
+            ),
+            None => RequestMeta::default(),
+        }
+    }
+
+    pub fn from_headers(headers: &HeaderMap, peer: Option<SocketAddr>, config: &Config) -> RequestMeta {
+        let forwarded = config
+            .trust_forwarded_for
+            .then(|| headers.get("x-forwarded-for")?.to_str().ok()?.split(',').next()?.trim().parse::<IpAddr>().ok())
+            .flatten();
+        let ip = forwarded.or(peer.map(|p| p.ip())).map(|ip| ip.to_string());
+        let user_agent = headers
+            .get(http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|ua| ua.chars().take(MAX_USER_AGENT).collect());
+        let session_token = crate::auth::session_token_from(headers, config);
+        RequestMeta { ip, user_agent, session_token }
+    }
+}
+
+/// Appends a header to the response of the current server function or page.
+pub fn append_response_header(name: http::HeaderName, value: http::HeaderValue) {
+    if let Some(options) = use_context::<leptos_axum::ResponseOptions>() {
+        options.append_header(name, value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(trust: bool) -> Config {
+        crate::config::test_config(&[("GATEHOUSE_TRUST_FORWARDED_FOR", if trust { "1" } else { "0" })])
+    }
+
+    #[test]
+    fn forwarded_for_is_used_only_when_trusted() {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-forwarded-for", "203.0.113.9, 10.0.0.1".parse().unwrap());
+        let peer = Some("10.0.0.1:5000".parse().unwrap());
+        assert_eq!(RequestMeta::from_headers(&headers, peer, &config(false)).ip.as_deref(), Some("10.0.0.1"));
+        assert_eq!(RequestMeta::from_headers(&headers, peer, &config(true)).ip.as_deref(), Some("203.0.113.9"));
+        headers.insert("x-forwarded-for", "not-an-ip".parse().unwrap());
+        assert_eq!(RequestMeta::from_headers(&headers, peer, &config(true)).ip.as_deref(), Some("10.0.0.1"));
+    }
+
+    #[test]
+    fn user_agent_is_bounded_and_token_never_printed() {
+        let mut headers = HeaderMap::new();
+        headers.insert(http::header::USER_AGENT, "x".repeat(2000).parse().unwrap());
+        let token = "s3cret-t0ken-value-s3cret-t0ken-value-abcde";
+        assert_eq!(token.len(), 43);
+        headers.insert(http::header::COOKIE, format!("gh_session={token}").parse().unwrap());
+        let meta = RequestMeta::from_headers(&headers, None, &config(false));
+        assert_eq!(meta.user_agent.as_ref().map(String::len), Some(MAX_USER_AGENT));
+        assert_eq!(meta.session_token.as_deref(), Some(token));
+        assert!(!format!("{meta:?}").contains(token));
+    }
+}

@@ -1,0 +1,98 @@
+//! The page frame: brand, organization switcher, navigation gated by permission, user menu.
+
+use super::use_session;
+use crate::access::{Requirement, decide};
+use crate::auth::api::SessionView;
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+/// The main navigation; a link shows only when its page would let the caller in.
+const NAV: &[(&str, &str, Requirement)] = &[
+    ("Home", "/", Requirement::MEMBER),
+    ("Analytics", "/analytics", Requirement::all(&[crate::access::Permission::AnalyticsView])),
+    ("Team", "/settings/team", crate::team::api::TEAM_READ),
+    ("Audit log", "/settings/audit", crate::audit::api::AUDIT_READ),
+    ("Settings", "/settings/organization", crate::orgs::api::ORG_SETTINGS),
+];
+
+/// The top bar: for a signed-in user the organization switcher, the navigation their
+/// permissions open and the user menu; for a visitor, sign-in and sign-up links.
+#[component]
+pub fn Header(session: Option<SessionView>) -> impl IntoView {
+    let inner = match session {
+        Some(session) => view! {
+            <OrgSwitcher session=session.clone()/>
+            <MainNav session=session.clone()/>
+            <UserMenu session/>
+        }
+        .into_any(),
+        None => view! {
+            <nav class="nav" aria-label="Account">
+                <a href="/login">"Sign in"</a>
+                <a href="/signup">"Create account"</a>
+            </nav>
+        }
+        .into_any(),
+    };
+    view! {
+        <header class="topbar">
+            <a class="brand" href="/">"Gatehouse"</a>
+            {inner}
+        </header>
+    }
+}
+
+#[component]
+fn MainNav(session: SessionView) -> impl IntoView {
+    let links = NAV
+        .iter()
+        .filter(|(_, _, requirement)| decide(Some(&session.access), requirement).is_ok())
+        .map(|(label, href, _)| view! { <A href=*href exact=true>{*label}</A> })
+        .collect_view();
+    view! { <nav class="nav" aria-label="Main">{links}</nav> }
+}
+
+#[component]
+fn OrgSwitcher(session: SessionView) -> impl IntoView {
+    let ctx = use_session();
+    let active = session.access.org.as_ref().map(|o| o.name.clone());
+    let others = session
+        .orgs
+        .into_iter()
+        .filter(|o| !o.active)
+        .map(|org| {
+            let label = format!("Switch to {}", org.name);
+            view! {
+                <li>
+                    <ActionForm action=ctx.switch_org>
+                        <input type="hidden" name="org_id" value=org.org_id/>
+                        <button type="submit" class="link-button">{label}</button>
+                        <span class="muted small">{org.role_name}</span>
+                    </ActionForm>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <details class="org-switcher">
+            <summary aria-label="Organization">{active.unwrap_or_else(|| "No organization".into())}</summary>
+            <ul class="menu">
+                {others}
+                <li><a href="/organizations/new">"New organization"</a></li>
+            </ul>
+        </details>
+    }
+}
+
+#[component]
+fn UserMenu(session: SessionView) -> impl IntoView {
+    let ctx = use_session();
+    view! {
+        <div class="user-menu">
+            <a class="user-name" href="/settings/security" title=session.access.email.clone()>{session.access.name.clone()}</a>
+            <ActionForm action=ctx.sign_out>
+                <button type="submit" class="button-secondary">"Sign out"</button>
+            </ActionForm>
+        </div>
+    }
+}

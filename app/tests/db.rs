@@ -1,0 +1,376 @@
+//! Database tests of the foundation, each run on SQLite and on PostgreSQL.
+
+mod support;
+
+use app::access::load_access;
+use app::audit::{Actor, GENESIS};
+use app::auth::PasswordHasher;
+use app::auth::server::{SignUpInput, sign_in, sign_out, sign_up};
+use app::auth::session::NewSession;
+use app::db::Backend;
+use app::error::AppError;
+use app::orgs::server::NewOrg;
+use app::request::RequestMeta;
+use sqlx::Executor;
+use support::{TestDb, count};
+
+const NOW: i64 = 1_800_000_000;
+const PASSWORD: &str = "a long and unusual passphrase";
+
+fn meta(ip: &str) -> RequestMeta {
+    RequestMeta { ip: Some(ip.to_string()), user_agent: Some("db-tests".into()), session_token: None }
+}
+
+fn hasher() -> PasswordHasher {
+    PasswordHasher::new(4)
+}
+
+/// The session of a sign-in without MFA (these accounts are not enrolled).
+fn session_of(step: app::auth::server::SignInStep) -> NewSession {
+    match step {
+        app::auth::server::SignInStep::Session { session, .. } => session,
+        other => panic!("expected a session, got {other:?}"),
+    }
+}
+
+async fn signed_up(t: &TestDb, email: &str, org: &str) -> (NewSession, NewOrg) {
+    let input = SignUpInput::parse("Test User", email, PASSWORD, org).unwrap();
+    sign_up(&t.db, &t.config(), &hasher(), &input, &meta("10.0.0.1"), NOW).await.unwrap()
+}
+
+async fn scalar(t: &TestDb, sql: &str, bind: &str) -> i64 {
+    sqlx::query_scalar(sql).bind(bind).fetch_one(t.db.pool()).await.unwrap()
+}
+
+db_test!(migrations_are_idempotent, |t| {
+    t.db.migrate().await.unwrap();
+    t.db.migrate().await.unwrap();
+    for table in ["users", "organizations", "memberships", "roles", "subscriptions", "sessions", "audit_events"] {
+        assert_eq!(count(&t.db, table).await, 0, "{table}");
+    }
+});
+
+db_test!(sign_up_creates_account_org_membership_trial_and_session, |t| {
+    let (session, org) = signed_up(t, "Founder@Example.test", "Founders Inc").await;
+    assert_eq!(org.slug, "founders-inc");
+    assert_eq!(count(&t.db, "users").await, 1);
+    assert_eq!(scalar(t, "SELECT CAST(COUNT(*) AS BIGINT) FROM roles WHERE org_id = $1", &org.id).await, 7);
+    let role: String = sqlx::query_scalar(
+        "SELECT r.role_key FROM memberships m JOIN roles r ON r.id = m.role_id JOIN users u ON u.id = m.user_id \
+         WHERE u.email = $1",
+    )
+    .bind("founder@example.test")
+    .fetch_one(t.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(role, "owner");
+    let (plan, status, trial_ends): (String, String, i64) =
+        sqlx::query_as("SELECT plan, status, trial_ends_at FROM subscriptions WHERE org_id = $1")
+            .bind(&org.id)
+            .fetch_one(t.db.pool())
+            .await
+            .unwrap();
+    assert_eq!((plan.as_str(), status.as_str()), ("trial", "trialing"));
+    assert_eq!(trial_ends, NOW + 14 * 86_400);
+    // The org starts in onboarding; the session is live and points at it.
+    let (access, _) = load_access(&t.db, &t.config(), Some(&session.token), NOW + 1).await.unwrap().unwrap();
+    let org_access = access.org.unwrap();
+    assert_eq!(org_access.org_id, org.id);
+    assert!(!org_access.onboarding_complete);
+    assert_eq!(org_access.role_key, "owner");
+    // Only the hash of the token is stored.
+    assert_eq!(
+        scalar(t, "SELECT CAST(COUNT(*) AS BIGINT) FROM sessions WHERE token_hash = $1", &session.token).await,
+        0
+    );
+    assert_eq!(
+        scalar(t, "SELECT CAST(COUNT(*) AS BIGINT) FROM audit_events WHERE action = $1", "auth.sign_up").await,
+        1
+    );
+});
+
+db_test!(sign_up_rolls_back_fully_when_a_step_fails, |t| {
+    // Make the last insert of the sign-up fail, as a real constraint or outage would.
+    let trigger = match t.backend {
+        Backend::Sqlite => "CREATE TRIGGER fail_sub BEFORE INSERT ON subscriptions \
+                            BEGIN SELECT RAISE(ABORT, 'injected failure'); END;"
+            .to_string(),
+        Backend::Postgres => "CREATE FUNCTION fail_sub() RETURNS trigger AS $$ BEGIN \
+                              RAISE EXCEPTION 'injected failure'; END; $$ LANGUAGE plpgsql; \
+                              CREATE TRIGGER fail_sub BEFORE INSERT ON subscriptions \
+                              FOR EACH ROW EXECUTE FUNCTION fail_sub();"
+            .to_string(),
+    };
+    t.db.pool().execute(trigger.as_str()).await.unwrap();
+    let input = SignUpInput::parse("Test User", "atomic@example.test", PASSWORD, "Atomic Ltd").unwrap();
+    let result = sign_up(&t.db, &t.config(), &hasher(), &input, &meta("10.0.0.1"), NOW).await;
+    assert_eq!(result.unwrap_err(), AppError::Internal);
+    for table in ["users", "organizations", "roles", "memberships", "subscriptions", "sessions", "audit_events"] {
+        assert_eq!(count(&t.db, table).await, 0, "{table} kept a row of a failed sign-up");
+    }
+});
+
+db_test!(duplicate_email_is_refused_and_changes_nothing, |t| {
+    signed_up(t, "dup@example.test", "First Org").await;
+    let input = SignUpInput::parse("Other", "DUP@example.test", PASSWORD, "Second Org").unwrap();
+    let error = sign_up(&t.db, &t.config(), &hasher(), &input, &meta("10.0.0.2"), NOW).await.unwrap_err();
+    assert_eq!(error.code(), "email_taken");
+    assert_eq!(error.status(), 409);
+    assert_eq!(count(&t.db, "users").await, 1);
+    assert_eq!(count(&t.db, "organizations").await, 1);
+});
+
+db_test!(wrong_password_and_unknown_email_answer_alike, |t| {
+    signed_up(t, "known@example.test", "Known Org").await;
+    let config = t.config();
+    let wrong =
+        sign_in(&t.db, &config, &hasher(), "known@example.test", "not the password", "/", &meta("10.1.0.1"), NOW)
+            .await
+            .map(session_of)
+            .unwrap_err();
+    let unknown = sign_in(&t.db, &config, &hasher(), "nobody@example.test", PASSWORD, "/", &meta("10.1.0.1"), NOW)
+        .await
+        .map(session_of)
+        .unwrap_err();
+    assert_eq!(wrong, AppError::InvalidCredentials);
+    assert_eq!(unknown, wrong);
+    // Both failures are audited; neither opened a session.
+    assert_eq!(scalar(t, "SELECT CAST(COUNT(*) AS BIGINT) FROM audit_events WHERE outcome = $1", "failed").await, 2);
+    assert_eq!(count(&t.db, "sessions").await, 1); // the sign-up's
+    // Emails are normalized at sign-in too.
+    sign_in(&t.db, &config, &hasher(), " KNOWN@example.test ", PASSWORD, "/", &meta("10.1.0.1"), NOW)
+        .await
+        .map(session_of)
+        .unwrap();
+});
+
+db_test!(repeated_failures_are_throttled_per_account_then_released, |t| {
+    signed_up(t, "target@example.test", "Target Org").await;
+    let config = t.config();
+    let h = hasher();
+    for i in 0..5 {
+        // Different addresses: the account counter alone trips.
+        let m = meta(&format!("10.2.0.{i}"));
+        let e = sign_in(&t.db, &config, &h, "target@example.test", "guess", "/", &m, NOW)
+            .await
+            .map(session_of)
+            .unwrap_err();
+        assert_eq!(e, AppError::InvalidCredentials);
+    }
+    // Throttled: even the right password is not checked until the delay has passed…
+    let e = sign_in(&t.db, &config, &h, "target@example.test", PASSWORD, "/", &meta("10.2.1.1"), NOW + 1)
+        .await
+        .map(session_of);
+    assert_eq!(e.unwrap_err(), AppError::Throttled { retry_after: 1 });
+    // …which is short: the victim is back in after a couple of seconds.
+    sign_in(&t.db, &config, &h, "target@example.test", PASSWORD, "/", &meta("10.2.1.1"), NOW + 2)
+        .await
+        .map(session_of)
+        .unwrap();
+    // Success clears the account counter.
+    let key = app::auth::throttle::account_key("target@example.test");
+    assert_eq!(scalar(t, "SELECT CAST(COUNT(*) AS BIGINT) FROM login_throttle WHERE throttle_key = $1", &key).await, 0);
+    assert_eq!(scalar(t, "SELECT CAST(COUNT(*) AS BIGINT) FROM audit_events WHERE reason = $1", "throttled").await, 1);
+});
+
+db_test!(one_address_guessing_many_accounts_is_throttled, |t| {
+    let config = t.config();
+    let h = hasher();
+    let attacker = meta("203.0.113.7");
+    for i in 0..20 {
+        let email = format!("victim{i}@example.test");
+        let e = sign_in(&t.db, &config, &h, &email, "guess", "/", &attacker, NOW).await.map(session_of).unwrap_err();
+        assert_eq!(e, AppError::InvalidCredentials);
+    }
+    let e = sign_in(&t.db, &config, &h, "victim99@example.test", "guess", "/", &attacker, NOW)
+        .await
+        .map(session_of)
+        .unwrap_err();
+    assert!(matches!(e, AppError::Throttled { .. }), "{e:?}");
+    // Another address is not affected.
+    let e = sign_in(&t.db, &config, &h, "victim99@example.test", "guess", "/", &meta("198.51.100.1"), NOW)
+        .await
+        .map(session_of);
+    assert_eq!(e.unwrap_err(), AppError::InvalidCredentials);
+});
+
+db_test!(sign_out_kills_the_session_server_side, |t| {
+    let (session, org) = signed_up(t, "leaver@example.test", "Leaving Org").await;
+    let config = t.config();
+    let (access, session_id) = load_access(&t.db, &config, Some(&session.token), NOW).await.unwrap().unwrap();
+    sign_out(&t.db, &session_id, Actor::user(&access.user_id, &access.email), Some(&org.id), &meta("10.0.0.1"), NOW)
+        .await
+        .unwrap();
+    assert!(load_access(&t.db, &config, Some(&session.token), NOW + 1).await.unwrap().is_none());
+    assert_eq!(count(&t.db, "sessions").await, 0);
+});
+
+db_test!(idle_and_absolute_timeouts_end_sessions, |t| {
+    let (session, _) = signed_up(t, "idle@example.test", "Idle Org").await;
+    let config = t.config();
+    // The owner's role requires MFA, so the shorter idle timeout applies.
+    let idle = config.session_privileged_idle_secs;
+    assert!(load_access(&t.db, &config, Some(&session.token), NOW + idle - 1).await.unwrap().is_some());
+    // Activity moved last-seen forward, so the clock restarts from there.
+    let later = NOW + idle - 1 + idle;
+    assert!(load_access(&t.db, &config, Some(&session.token), later - 1).await.unwrap().is_some());
+    assert!(load_access(&t.db, &config, Some(&session.token), later - 1 + idle).await.unwrap().is_none());
+    assert_eq!(count(&t.db, "sessions").await, 0, "an expired session is deleted on sight");
+
+    // Absolute: active all the time, still ends at the absolute limit.
+    let s = sign_in(&t.db, &config, &hasher(), "idle@example.test", PASSWORD, "/", &meta("10.0.0.1"), NOW)
+        .await
+        .map(session_of)
+        .unwrap();
+    let mut at = NOW;
+    while at + idle / 2 < NOW + config.session_absolute_secs {
+        at += idle / 2;
+        assert!(load_access(&t.db, &config, Some(&s.token), at).await.unwrap().is_some());
+    }
+    let end = NOW + config.session_absolute_secs;
+    assert!(load_access(&t.db, &config, Some(&s.token), end).await.unwrap().is_none());
+});
+
+db_test!(sign_in_kills_the_pre_login_session, |t| {
+    let (old, _) = signed_up(t, "fixation@example.test", "Fixation Org").await;
+    let config = t.config();
+    let mut m = meta("10.0.0.1");
+    m.session_token = Some(old.token.clone());
+    let new = sign_in(&t.db, &config, &hasher(), "fixation@example.test", PASSWORD, "/", &m, NOW)
+        .await
+        .map(session_of)
+        .unwrap();
+    assert_ne!(new.token, old.token);
+    assert!(load_access(&t.db, &config, Some(&old.token), NOW).await.unwrap().is_none());
+    assert!(load_access(&t.db, &config, Some(&new.token), NOW).await.unwrap().is_some());
+});
+
+db_test!(queries_are_scoped_to_the_session_org, |t| {
+    let (_, acme) = signed_up(t, "a@acme.example", "Acme Scoped").await;
+    let (_, globex) = signed_up(t, "g@globex.example", "Globex Scoped").await;
+    let mut conn = t.db.conn().await.unwrap();
+    let acme_members = app::team::server::list(&mut conn, &acme.id, "UTC").await.unwrap();
+    assert_eq!(acme_members.len(), 1);
+    assert_eq!(acme_members[0].email, "a@acme.example");
+    // Globex's membership id, asked for within Acme: 404, as if it did not exist.
+    let e = app::team::server::find(&mut conn, &acme.id, "UTC", &globex.owner_membership_id).await.unwrap_err();
+    assert_eq!(e, AppError::NotFound);
+    assert!(app::team::server::find(&mut conn, &globex.id, "UTC", &globex.owner_membership_id).await.is_ok());
+    // Switching into an organization one is not a member of: 404 too.
+    let acme_owner = acme_members[0].user_id.clone();
+    let e = app::orgs::server::membership_id(&mut conn, &acme_owner, &globex.id).await.unwrap_err();
+    assert_eq!(e, AppError::NotFound);
+});
+
+db_test!(a_removed_membership_falls_back_to_another_org, |t| {
+    let config = t.config();
+    let (session, first) = signed_up(t, "multi@example.test", "First Multi").await;
+    let (access, session_id) = load_access(&t.db, &config, Some(&session.token), NOW).await.unwrap().unwrap();
+    let second = app::auth::server::create_org(
+        &t.db,
+        &access.user_id,
+        &access.email,
+        &session_id,
+        "Second Multi",
+        &meta("10.0.0.1"),
+        NOW,
+    )
+    .await
+    .unwrap();
+    let (access, _) = load_access(&t.db, &config, Some(&session.token), NOW).await.unwrap().unwrap();
+    assert_eq!(access.org_id(), Some(second.id.as_str()));
+    // Removed from the active organization: the next request lands in the other one.
+    sqlx::query("DELETE FROM memberships WHERE id = $1")
+        .bind(&second.owner_membership_id)
+        .execute(t.db.pool())
+        .await
+        .unwrap();
+    let (access, _) = load_access(&t.db, &config, Some(&session.token), NOW + 1).await.unwrap().unwrap();
+    assert_eq!(access.org_id(), Some(first.id.as_str()));
+});
+
+db_test!(audit_events_are_chained_and_append_only, |t| {
+    let (_, org) = signed_up(t, "audited@example.test", "Audited Org").await;
+    for _ in 0..3 {
+        let _ = sign_in(&t.db, &t.config(), &hasher(), "audited@example.test", PASSWORD, "/", &meta("10.0.0.9"), NOW)
+            .await
+            .map(session_of);
+    }
+    let rows: Vec<(i64, String, String)> =
+        sqlx::query_as("SELECT seq, prev_hash, hash FROM audit_events WHERE chain = $1 ORDER BY seq")
+            .bind(&org.id)
+            .fetch_all(t.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(rows.len(), 4); // sign-up and three sign-ins
+    assert_eq!(rows[0].1, GENESIS);
+    for pair in rows.windows(2) {
+        assert_eq!(pair[1].0, pair[0].0 + 1);
+        assert_eq!(pair[1].1, pair[0].2, "each event links to the one before");
+    }
+    // The database itself refuses edits and deletions.
+    assert!(sqlx::query("UPDATE audit_events SET action = 'forged'").execute(t.db.pool()).await.is_err());
+    assert!(sqlx::query("DELETE FROM audit_events").execute(t.db.pool()).await.is_err());
+    assert_eq!(scalar(t, "SELECT CAST(COUNT(*) AS BIGINT) FROM audit_events WHERE chain = $1", &org.id).await, 4);
+});
+
+db_test!(settings_update_is_validated_and_recorded, |t| {
+    use app::orgs::server::{SettingsInput, find, update_settings};
+    let (_, org) = signed_up(t, "settings@example.test", "Settings Org").await;
+    assert_eq!(SettingsInput::parse("Settings Org", "Mars/Base", "INR").unwrap_err().field(), Some("timezone"));
+    assert_eq!(SettingsInput::parse("Settings Org", "UTC", "DOGE").unwrap_err().field(), Some("currency"));
+    let input = SettingsInput::parse("Renamed Org", "Europe/Berlin", "eur").unwrap();
+    let mut tx = t.db.begin().await.unwrap();
+    let (before, after) = update_settings(&mut tx, &org.id, &input, true, NOW).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!((before.timezone.as_str(), before.onboarding_state.as_str()), ("Asia/Kolkata", "pending"));
+    assert_eq!((after.name.as_str(), after.currency.as_str()), ("Renamed Org", "EUR"));
+    let mut conn = t.db.conn().await.unwrap();
+    assert_eq!(find(&mut conn, &org.id).await.unwrap().onboarding_state, "complete");
+});
+
+db_test!(sqlite_runs_with_wal_and_foreign_keys, |t| {
+    if t.backend == Backend::Sqlite {
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(t.db.pool()).await.unwrap();
+        assert_eq!(mode, "wal");
+        let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys").fetch_one(t.db.pool()).await.unwrap();
+        assert_eq!(fk, 1);
+    }
+    // On both: a membership pointing at a role of another organization is refused.
+    let (_, a) = signed_up(t, "fk-a@example.test", "FK A").await;
+    let (_, b) = signed_up(t, "fk-b@example.test", "FK B").await;
+    let role_of_b: String = sqlx::query_scalar("SELECT id FROM roles WHERE org_id = $1 AND role_key = 'viewer'")
+        .bind(&b.id)
+        .fetch_one(t.db.pool())
+        .await
+        .unwrap();
+    let user_of_b: String = sqlx::query_scalar("SELECT user_id FROM memberships WHERE id = $1")
+        .bind(&b.owner_membership_id)
+        .fetch_one(t.db.pool())
+        .await
+        .unwrap();
+    let cross = sqlx::query(
+        "INSERT INTO memberships (id, org_id, user_id, role_id, created_at, updated_at) VALUES ('x', $1, $2, $3, 0, 0)",
+    )
+    .bind(&a.id)
+    .bind(&user_of_b)
+    .bind(&role_of_b)
+    .execute(t.db.pool())
+    .await;
+    assert!(cross.is_err(), "a role must belong to the membership's organization");
+});
+
+#[test]
+fn both_backends_have_the_same_migrations() {
+    let names = |backend: &str| {
+        let mut names: Vec<String> =
+            std::fs::read_dir(format!("{}/../migrations/{backend}", env!("CARGO_MANIFEST_DIR")))
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(names("sqlite"), names("postgres"));
+    assert!(!names("sqlite").is_empty());
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs Gatehouse with demo data at http://127.0.0.1:3000 (SQLite under ./data).
+# Installs what is missing, builds, migrates, seeds (idempotent) and serves.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+step "tools"
+ensure_rust_tools
+step "build"
+cargo leptos build
+step "database and demo data"
+ensure_secret_key data/secret.key
+./target/debug/gatehouse seed-demo
+require_free_port 3000
+cat <<'TXT'
+
+Demo accounts (password for all: correct-horse-battery-staple):
+  owner@acme.test, admin@acme.test, finadmin@acme.test, finance@acme.test,
+  analyst@acme.test, member@acme.test, viewer@acme.test      Acme Retail
+  owner@globex.test                                          Globex
+  consultant@example.test          Acme Retail (analyst) and Globex (admin)
+  ops@gatehouse.test               platform staff
+
+TXT
+step "serving http://127.0.0.1:3000 (Ctrl-C to stop)"
+exec ./target/debug/gatehouse serve

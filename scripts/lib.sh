@@ -1,0 +1,88 @@
+# Shared by scripts/demo.sh and scripts/test.sh: install what is missing, nothing else.
+# Every function is idempotent and cheap when its tool is already there.
+
+CARGO_LEPTOS_VERSION=0.3.6
+WASM_BINDGEN_VERSION=0.2.130
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    echo "need root for: $*" >&2; return 1; fi
+}
+
+apt_install() {
+  if [ -z "${APT_UPDATED:-}" ]; then
+    as_root apt-get update -qq
+    APT_UPDATED=1
+  fi
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "$@" >/dev/null
+}
+
+# The wasm target, cargo-leptos and the wasm-bindgen CLI matching the pinned crate.
+ensure_rust_tools() {
+  if ! rustup target list --installed | grep -q '^wasm32-unknown-unknown$'; then
+    rustup target add wasm32-unknown-unknown
+  fi
+  if ! cargo leptos --version >/dev/null 2>&1; then
+    echo "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 30 minutes on 2 cores)"
+    cargo install "cargo-leptos@$CARGO_LEPTOS_VERSION" --locked
+  fi
+  if ! wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION\$"; then
+    echo "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
+    # Its lock file names a crate version the registry no longer has: resolve afresh,
+    # preferring versions that build on this toolchain.
+    CARGO_RESOLVER_INCOMPATIBLE_RUST_VERSIONS=fallback \
+      cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+  fi
+}
+
+ensure_chromium() {
+  [ -x /usr/bin/chromium ] || apt_install chromium
+}
+
+# The end2end npm packages (Playwright, and binaryen's wasm-opt for release builds).
+ensure_node_modules() {
+  if ! command -v npm >/dev/null; then apt_install nodejs npm; fi
+  if [ ! -d end2end/node_modules ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
+    (cd end2end && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
+# A PostgreSQL server on 127.0.0.1:5432 reachable as postgres/postgres (the test URLs
+# carry that password; on machines with trust auth it is simply ignored).
+ensure_postgres() {
+  if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then return; fi
+  if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then
+    echo "installing PostgreSQL"
+    apt_install postgresql
+  fi
+  local version
+  version=$(ls /etc/postgresql | sort -V | tail -n 1)
+  as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+  for _ in $(seq 1 30); do
+    pg_isready -q -h 127.0.0.1 -p 5432 && break
+    sleep 1
+  done
+  pg_isready -h 127.0.0.1 -p 5432
+  as_root su postgres -c "psql -qc \"ALTER USER postgres PASSWORD 'postgres'\"" >/dev/null
+}
+
+# Fails with a clear message when something already listens on the port.
+require_free_port() {
+  if ss -ltn "sport = :$1" | grep -q LISTEN; then
+    echo "port $1 is in use; stop whatever listens there (ss -ltnp 'sport = :$1')" >&2
+    return 1
+  fi
+}
+
+# The key that encrypts TOTP secrets at rest: GATEHOUSE_SECRET_KEY(_FILE) when set, otherwise
+# 32 random bytes kept in the file `$1` (made once, readable by its owner only).
+ensure_secret_key() {
+  if [ -n "${GATEHOUSE_SECRET_KEY:-}" ] || [ -n "${GATEHOUSE_SECRET_KEY_FILE:-}" ]; then return; fi
+  if [ ! -s "$1" ]; then
+    mkdir -p "$(dirname "$1")"
+    (umask 077 && head -c 32 /dev/urandom | base64 > "$1")
+  fi
+  export GATEHOUSE_SECRET_KEY_FILE="$1"
+}

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Runs every test layer: formatting and lints; unit tests; database and HTTP tests on SQLite
+# and PostgreSQL; Playwright end-to-end tests against the built app on SQLite and on
+# PostgreSQL. Installs what it needs first (Debian chromium, the end2end npm packages, a
+# PostgreSQL server if none answers on 127.0.0.1:5432, the Rust wasm tools).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+step "tools"
+ensure_rust_tools
+ensure_chromium
+ensure_node_modules
+ensure_postgres
+
+export GATEHOUSE_TEST_POSTGRES_URL=${GATEHOUSE_TEST_POSTGRES_URL:-postgres://postgres:postgres@127.0.0.1:5432/postgres}
+# The flags of cargo-leptos dev builds, so tests and the app build share one set of artifacts.
+export RUSTFLAGS="--cfg erase_components"
+
+step "format"
+cargo fmt --all -- --check
+
+step "unit, database (SQLite + PostgreSQL) and HTTP tests"
+timeout 1800 cargo test --locked -p app --features ssr
+timeout 1800 cargo test --locked -p server
+
+step "lints (server and wasm feature sets)"
+cargo clippy --locked -p app -p server --features app/ssr --all-targets -- -D warnings
+cargo clippy --locked -p frontend -p app --features app/hydrate --target wasm32-unknown-unknown -- -D warnings
+
+step "build the app"
+cargo leptos build
+
+server_pid=""
+stop_server() {
+  if [ -n "$server_pid" ]; then
+    kill "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+    server_pid=""
+  fi
+}
+trap stop_server EXIT
+
+ensure_secret_key target/e2e-secret.key
+
+# Serves the built app on a fresh database of `$1` and runs the Playwright suite against it.
+end_to_end() {
+  local backend=$1 url
+  case $backend in
+    sqlite)
+      rm -rf target/e2e && mkdir -p target/e2e
+      url="sqlite://target/e2e/gatehouse.db"
+      ;;
+    postgres)
+      local admin=${GATEHOUSE_TEST_POSTGRES_URL%/*}
+      psql "$GATEHOUSE_TEST_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS gatehouse_e2e WITH (FORCE)"
+      psql "$GATEHOUSE_TEST_POSTGRES_URL" -qc "CREATE DATABASE gatehouse_e2e"
+      mkdir -p target/e2e
+      url="$admin/gatehouse_e2e"
+      ;;
+  esac
+  step "end-to-end tests on $backend"
+  require_free_port 3000
+  DATABASE_URL="$url" ./target/debug/gatehouse seed-demo
+  DATABASE_URL="$url" RUST_LOG=warn ./target/debug/gatehouse serve > "target/e2e/server-$backend.log" 2>&1 &
+  server_pid=$!
+  if ! (cd end2end && timeout 1200 npx playwright test); then
+    echo "--- server log (target/e2e/server-$backend.log), last lines:"
+    tail -n 40 "target/e2e/server-$backend.log"
+    return 1
+  fi
+  stop_server
+}
+
+end_to_end sqlite
+end_to_end postgres
+
+step "all test layers passed"

@@ -1,0 +1,178 @@
+//! `seed-demo`: organizations and users anyone can try at once (DESIGN §10). Idempotent:
+//! what exists is left alone, so a second run changes nothing.
+
+use app::access::BuiltinRole;
+use app::audit::{self, Actor, Event, Outcome};
+use app::auth::PasswordHasher;
+use app::config::SecretKey;
+use app::db::{Conn, Db, flag, new_id};
+use app::error::{AppError, Result};
+use app::orgs::server::create_with_owner;
+use serde_json::json;
+
+/// Every demo account's password.
+pub const DEMO_PASSWORD: &str = "correct-horse-battery-staple";
+
+/// The TOTP secret of the enrolled demo accounts (demo data only; DESIGN §10).
+pub const DEMO_TOTP_SECRET: &str = "GATEHOUSEDEMOTOTPSECRET234567XYZ";
+
+/// Demo accounts enrolled in TOTP: every privileged one but `finadmin@acme.test` (left out
+/// on purpose, to show a forced enrollment), and the analyst, who steps up with it.
+pub const TOTP_ENROLLED: &[&str] = &[
+    "owner@acme.test",
+    "admin@acme.test",
+    "finance@acme.test",
+    "analyst@acme.test",
+    "owner@globex.test",
+    "consultant@example.test",
+    "ops@gatehouse.test",
+];
+
+pub struct DemoOrg {
+    pub name: &'static str,
+    pub timezone: &'static str,
+    pub currency: &'static str,
+    pub owner: &'static str,
+}
+
+pub const ORGS: &[DemoOrg] = &[
+    DemoOrg { name: "Acme Retail", timezone: "Asia/Kolkata", currency: "INR", owner: "owner@acme.test" },
+    DemoOrg { name: "Globex", timezone: "Europe/Berlin", currency: "EUR", owner: "owner@globex.test" },
+];
+
+/// (email, name, platform staff)
+pub const USERS: &[(&str, &str, bool)] = &[
+    ("owner@acme.test", "Asha Owner", false),
+    ("admin@acme.test", "Arjun Admin", false),
+    ("finadmin@acme.test", "Farah Finance-Admin", false),
+    ("finance@acme.test", "Femi Finance", false),
+    ("analyst@acme.test", "Ana Analyst", false),
+    ("member@acme.test", "Mei Member", false),
+    ("viewer@acme.test", "Vik Viewer", false),
+    ("owner@globex.test", "Greta Owner", false),
+    ("consultant@example.test", "Chris Consultant", false),
+    ("ops@gatehouse.test", "Olu Ops", true),
+];
+
+/// (email, organization, role) beyond each organization's owner.
+pub const MEMBERSHIPS: &[(&str, &str, BuiltinRole)] = &[
+    ("admin@acme.test", "Acme Retail", BuiltinRole::Admin),
+    ("finadmin@acme.test", "Acme Retail", BuiltinRole::FinanceAdmin),
+    ("finance@acme.test", "Acme Retail", BuiltinRole::Finance),
+    ("analyst@acme.test", "Acme Retail", BuiltinRole::Analyst),
+    ("member@acme.test", "Acme Retail", BuiltinRole::Member),
+    ("viewer@acme.test", "Acme Retail", BuiltinRole::Viewer),
+    ("consultant@example.test", "Acme Retail", BuiltinRole::Analyst),
+    ("consultant@example.test", "Globex", BuiltinRole::Admin),
+];
+
+/// What a run created.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct SeedReport {
+    pub users: usize,
+    pub organizations: usize,
+    pub memberships: usize,
+    pub totp_enrollments: usize,
+}
+
+pub async fn seed(db: &Db, hasher: &PasswordHasher, key: &SecretKey, now: i64) -> Result<SeedReport> {
+    let mut report = SeedReport::default();
+    // Hash outside the transaction (slow), only for accounts that are missing.
+    let mut missing = Vec::new();
+    {
+        let mut conn = db.conn().await?;
+        for (email, name, staff) in USERS {
+            if user_id(&mut conn, email).await?.is_none() {
+                missing.push((*email, *name, *staff, hasher.hash(DEMO_PASSWORD).await?));
+            }
+        }
+    }
+    let mut tx = db.begin().await?;
+    for (email, name, staff, hash) in &missing {
+        sqlx::query(
+            "INSERT INTO users (id, email, name, password_hash, platform_staff, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (email) DO NOTHING",
+        )
+        .bind(new_id())
+        .bind(email)
+        .bind(name)
+        .bind(hash)
+        .bind(flag(*staff))
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        report.users += 1;
+    }
+    for org in ORGS {
+        if org_id(&mut tx, org.name).await?.is_some() {
+            continue;
+        }
+        let owner = user_id(&mut tx, org.owner).await?.ok_or(AppError::Internal)?;
+        let created = create_with_owner(&mut tx, &owner, org.name, now).await?;
+        sqlx::query(
+            "UPDATE organizations SET timezone = $1, currency = $2, onboarding_state = 'complete' WHERE id = $3",
+        )
+        .bind(org.timezone)
+        .bind(org.currency)
+        .bind(&created.id)
+        .execute(&mut *tx)
+        .await?;
+        audit::record(
+            &mut tx,
+            &Event::new("demo.seed", Actor::System, Outcome::Allowed)
+                .org(Some(&created.id))
+                .target("organization", &created.id)
+                .metadata(json!({ "name": org.name })),
+            now,
+        )
+        .await?;
+        report.organizations += 1;
+    }
+    for (email, org_name, role) in MEMBERSHIPS {
+        let user = user_id(&mut tx, email).await?.ok_or(AppError::Internal)?;
+        let org = org_id(&mut tx, org_name).await?.ok_or(AppError::Internal)?;
+        let role_id: String = sqlx::query_scalar("SELECT id FROM roles WHERE org_id = $1 AND role_key = $2")
+            .bind(&org)
+            .bind(role.key())
+            .fetch_one(&mut *tx)
+            .await?;
+        report.memberships += sqlx::query(
+            "INSERT INTO memberships (id, org_id, user_id, role_id, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (org_id, user_id) DO NOTHING",
+        )
+        .bind(new_id())
+        .bind(&org)
+        .bind(&user)
+        .bind(&role_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected() as usize;
+    }
+    let secret = app::mfa::totp::from_base32(DEMO_TOTP_SECRET).ok_or(AppError::Internal)?;
+    for email in TOTP_ENROLLED {
+        let user = user_id(&mut tx, email).await?.ok_or(AppError::Internal)?;
+        let enrolled: Option<i64> = sqlx::query_scalar("SELECT mfa_enrolled_at FROM users WHERE id = $1")
+            .bind(&user)
+            .fetch_one(&mut *tx)
+            .await?;
+        if enrolled.is_none() {
+            app::mfa::server::enroll_with_secret(&mut tx, key, &user, &secret, now).await?;
+            report.totp_enrollments += 1;
+        }
+    }
+    tx.commit().await?;
+    Ok(report)
+}
+
+async fn user_id(conn: &mut Conn, email: &str) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar("SELECT id FROM users WHERE email = $1").bind(email).fetch_optional(&mut *conn).await?)
+}
+
+/// Demo organizations are found by name (their slugs derive from it).
+async fn org_id(conn: &mut Conn, name: &str) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar("SELECT id FROM organizations WHERE slug = $1")
+        .bind(app::orgs::slugify(name))
+        .fetch_optional(&mut *conn)
+        .await?)
+}

@@ -1,0 +1,8 @@
+//! The Gatehouse server: the axum router with its security middleware, the demo data and
+//! the command-line interface around them.
+
+pub mod demo;
+pub mod export;
+pub mod middleware;
+pub mod routes;
+pub mod telemetry;

@@ -1,0 +1,161 @@
+//! `gatehouse`: serve the app, apply migrations, seed the demo data.
+
+use app::config::Config;
+use app::db::{self, Db};
+use app::state::AppState;
+use clap::{Parser, Subcommand};
+use leptos::config::get_configuration;
+use server::{demo, routes, telemetry};
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(name = "gatehouse", version, about = "Gatehouse: multi-tenant workspace with precise access control")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Apply migrations, then serve the app (the default).
+    Serve,
+    /// Apply the database migrations and exit.
+    Migrate,
+    /// Apply migrations and create the demo organizations and users (idempotent).
+    SeedDemo,
+    /// Print the privilege matrix (roles × endpoints) as Markdown.
+    Privileges,
+    /// Check the audit log's hash chains and report the first broken link of each.
+    VerifyAudit {
+        /// Only this organization's chain (its id), or `platform`.
+        #[arg(long)]
+        chain: Option<String>,
+    },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // The matrix needs no configuration, database or key.
+    if let Some(Command::Privileges) = cli.command {
+        print!("{}", app::endpoints::privilege_matrix_markdown());
+        return ExitCode::SUCCESS;
+    }
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("gatehouse: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(config.log_json);
+    match run(cli.command.unwrap_or(Command::Serve), config).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!("{error}");
+            eprintln!("gatehouse: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, config: Config) -> Result<(), Box<dyn std::error::Error>> {
+    let db = Db::connect(&config.database_url, config.db_max_connections).await?;
+    db.migrate().await?;
+    tracing::info!(backend = db.backend().name(), database = %db::redact(&config.database_url), "database ready");
+    match command {
+        Command::Migrate => Ok(()),
+        Command::SeedDemo => {
+            let hasher = app::auth::PasswordHasher::new(config.hash_concurrency);
+            let report = demo::seed(&db, &hasher, &config.secret_key, db::now()).await?;
+            println!(
+                "demo data: {} users, {} organizations, {} memberships, {} TOTP enrollments created \
+                 (password: {}, TOTP secret: {})",
+                report.users,
+                report.organizations,
+                report.memberships,
+                report.totp_enrollments,
+                demo::DEMO_PASSWORD,
+                demo::DEMO_TOTP_SECRET
+            );
+            Ok(())
+        }
+        Command::Serve => serve(db, config).await,
+        Command::VerifyAudit { chain } => {
+            let mut conn = db.conn().await?;
+            let report = app::audit::server::verify(&mut conn, chain.as_deref()).await?;
+            println!("checked {} events in {} chains", report.events, report.chains);
+            if report.broken.is_empty() {
+                println!("every chain holds");
+                return Ok(());
+            }
+            for b in &report.broken {
+                println!(
+                    "BROKEN chain {} at event {}{}: {}",
+                    b.chain,
+                    b.seq,
+                    b.event_id.as_deref().map(|id| format!(" ({id})")).unwrap_or_default(),
+                    b.problem
+                );
+            }
+            Err(format!("{} chain(s) broken", report.broken.len()).into())
+        }
+        Command::Privileges => Ok(()),
+    }
+}
+
+async fn serve(db: Db, config: Config) -> Result<(), Box<dyn std::error::Error>> {
+    let leptos = get_configuration(None)?.leptos_options;
+    let addr = leptos.site_addr;
+    let state = AppState::new(leptos, db.clone(), config);
+    tokio::spawn(housekeeping(db.clone()));
+    let app = routes::router(state);
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    tracing::info!("listening on http://{addr}");
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    db.close().await;
+    Ok(())
+}
+
+/// Drops expired sessions and stale throttle entries every ten minutes.
+async fn housekeeping(db: Db) {
+    let mut every = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        every.tick().await;
+        let now = db::now();
+        let result = async {
+            let mut conn = db.conn().await?;
+            let sessions = app::auth::session::purge_expired(&mut conn, now).await?;
+            let throttles = app::auth::throttle::purge(&mut conn, now).await?;
+            Ok::<_, sqlx::Error>((sessions, throttles))
+        }
+        .await;
+        match result {
+            Ok((sessions, throttles)) => tracing::debug!(sessions, throttles, "housekeeping"),
+            Err(error) => tracing::warn!(%error, "housekeeping failed"),
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

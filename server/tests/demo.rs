@@ -1,0 +1,83 @@
+//! The demo seed on SQLite and PostgreSQL.
+
+#[path = "../../app/tests/support/mod.rs"]
+mod support;
+
+use app::access::{BuiltinRole, load_access};
+use app::auth::PasswordHasher;
+use app::auth::server::{SignInStep, complete_second_factor, sign_in};
+use app::request::RequestMeta;
+use server::demo::{DEMO_PASSWORD, DEMO_TOTP_SECRET, MEMBERSHIPS, ORGS, SeedReport, TOTP_ENROLLED, USERS, seed};
+use support::count;
+
+db_test!(seeding_twice_changes_nothing, |t| {
+    let hasher = PasswordHasher::new(4);
+    let first = seed(&t.db, &hasher, &t.config().secret_key, 1_800_000_000).await.unwrap();
+    assert_eq!(
+        first,
+        SeedReport {
+            users: USERS.len(),
+            organizations: ORGS.len(),
+            memberships: MEMBERSHIPS.len(),
+            totp_enrollments: TOTP_ENROLLED.len(),
+        }
+    );
+    let tables = ["users", "organizations", "roles", "memberships", "subscriptions", "audit_events"];
+    let mut before = Vec::new();
+    for table in tables {
+        before.push(count(&t.db, table).await);
+    }
+    let second = seed(&t.db, &hasher, &t.config().secret_key, 1_800_000_100).await.unwrap();
+    assert_eq!(second, SeedReport::default());
+    for (table, was) in tables.iter().zip(before) {
+        assert_eq!(count(&t.db, table).await, was, "{table} changed on the second run");
+    }
+});
+
+db_test!(demo_accounts_sign_in_with_their_design_roles, |t| {
+    let hasher = PasswordHasher::new(4);
+    seed(&t.db, &hasher, &t.config().secret_key, 1_800_000_000).await.unwrap();
+    let config = t.config();
+    let meta = RequestMeta { ip: Some("10.9.9.9".into()), ..Default::default() };
+    let expect = [
+        ("owner@acme.test", Some(("Acme Retail", BuiltinRole::Owner))),
+        ("finadmin@acme.test", Some(("Acme Retail", BuiltinRole::FinanceAdmin))),
+        ("analyst@acme.test", Some(("Acme Retail", BuiltinRole::Analyst))),
+        ("viewer@acme.test", Some(("Acme Retail", BuiltinRole::Viewer))),
+        ("owner@globex.test", Some(("Globex", BuiltinRole::Owner))),
+        ("ops@gatehouse.test", None),
+    ];
+    for (email, org) in expect {
+        let now = 1_800_000_000;
+        let session = match sign_in(&t.db, &config, &hasher, email, DEMO_PASSWORD, "/", &meta, now).await.unwrap() {
+            SignInStep::Session { session, .. } => {
+                assert!(!TOTP_ENROLLED.contains(&email), "{email} should be asked for a code");
+                session
+            }
+            SignInStep::SecondFactor { challenge } => {
+                // The demo secret of DESIGN §10 produces the codes.
+                let secret = app::mfa::totp::from_base32(DEMO_TOTP_SECRET).unwrap();
+                let code = app::mfa::totp::code_at(&secret, now);
+                complete_second_factor(&t.db, &config, Some(&challenge), &code, &meta, now).await.unwrap().0
+            }
+        };
+        let (access, _) = load_access(&t.db, &config, Some(&session.token), now + 1).await.unwrap().unwrap();
+        assert_eq!(access.mfa_verified, TOTP_ENROLLED.contains(&email), "{email}");
+        match org {
+            Some((name, role)) => {
+                let o = access.org.unwrap();
+                assert_eq!((o.name.as_str(), o.builtin), (name, Some(role)), "{email}");
+                assert!(o.onboarding_complete);
+            }
+            None => {
+                assert!(access.org.is_none() && access.platform_staff, "{email}");
+            }
+        }
+    }
+    let (tz, currency): (String, String) =
+        sqlx::query_as("SELECT timezone, currency FROM organizations WHERE slug = 'globex'")
+            .fetch_one(t.db.pool())
+            .await
+            .unwrap();
+    assert_eq!((tz.as_str(), currency.as_str()), ("Europe/Berlin", "EUR"));
+});

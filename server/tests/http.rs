@@ -1,0 +1,358 @@
+//! The HTTP surface through the real router and its middleware, on SQLite and PostgreSQL:
+//! statuses, security headers, cookies, CSRF, body limits and bad input.
+
+#[path = "../../app/tests/support/mod.rs"]
+mod support;
+
+mod web;
+
+use axum::body::Body;
+use http::{Request, StatusCode, header};
+use support::count;
+use tower::ServiceExt;
+use web::{DEMO_PASSWORD, ORIGIN, app, get, post, reply, sign_in};
+
+db_test!(pages_carry_security_headers, |t| {
+    let app = app(t).await;
+    let r = get(&app, "/login", None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let csp = r.header(header::CONTENT_SECURITY_POLICY);
+    assert!(csp.contains("script-src 'self' 'nonce-") && csp.contains("frame-ancestors 'none'"), "{csp}");
+    let nonce = csp.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap();
+    assert!(r.body.contains(&format!("nonce=\"{nonce}\"")), "inline scripts carry the page's nonce");
+    assert_eq!(r.header(header::X_CONTENT_TYPE_OPTIONS), "nosniff");
+    assert_eq!(r.header(header::REFERRER_POLICY), "same-origin");
+    assert_eq!(r.header(header::X_FRAME_OPTIONS), "DENY");
+    assert_eq!(r.header(header::CACHE_CONTROL), "no-store");
+    // Another request, another nonce.
+    let again = get(&app, "/login", None).await;
+    assert_ne!(again.header(header::CONTENT_SECURITY_POLICY), csp);
+    assert!(r.body.contains("<label for=\"email\">Email"));
+});
+
+db_test!(unknown_pages_are_404_and_health_is_200, |t| {
+    let app = app(t).await;
+    let r = get(&app, "/no/such/page", None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.body.contains("Not found"));
+    assert_eq!(get(&app, "/healthz", None).await.status, StatusCode::OK);
+});
+
+db_test!(sign_in_sets_a_hardened_cookie_and_sign_out_kills_it, |t| {
+    let app = app(t).await;
+    let r = post(&app, "/api/auth/sign_in", &format!("email=member@acme.test&password={DEMO_PASSWORD}"), None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let set_cookie = r.header(header::SET_COOKIE).to_string();
+    for attribute in ["HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(set_cookie.contains(attribute), "{set_cookie} lacks {attribute}");
+    }
+    assert!(!set_cookie.contains("Secure"), "plain http in tests");
+    let cookie = set_cookie.split(';').next().unwrap().to_string();
+    assert_eq!(post(&app, "/api/security/overview", "", Some(&cookie)).await.status, StatusCode::OK);
+    let out = post(&app, "/api/auth/sign_out", "", Some(&cookie)).await;
+    assert_eq!(out.status, StatusCode::OK);
+    assert!(out.header(header::SET_COOKIE).contains("Max-Age=0"));
+    // The old cookie is dead on the server, whatever the browser does with it.
+    let r = post(&app, "/api/security/overview", "", Some(&cookie)).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(r.json()["code"], "sign_in_required");
+});
+
+db_test!(wrong_password_and_unknown_email_get_the_same_answer, |t| {
+    let app = app(t).await;
+    let wrong = post(&app, "/api/auth/sign_in", "email=owner@acme.test&password=nope-nope-nope", None).await;
+    let unknown = post(&app, "/api/auth/sign_in", "email=ghost@acme.test&password=nope-nope-nope", None).await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert_eq!((wrong.status, wrong.body.clone()), (unknown.status, unknown.body.clone()));
+    assert_eq!(wrong.json()["message"], "Incorrect email or password.");
+});
+
+db_test!(cross_origin_writes_are_refused_and_change_nothing, |t| {
+    let app = app(t).await;
+    let users = count(&t.db, "users").await;
+    let request = Request::post("/api/auth/sign_up")
+        .header(header::ORIGIN, "https://evil.test")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from("name=Eve&email=eve@evil.test&password=a+long+passphrase+here&organization=Evil"))
+        .unwrap();
+    let r = reply(app.clone().oneshot(request).await.unwrap()).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(r.json()["code"], "cross_origin_request");
+    assert_eq!(count(&t.db, "users").await, users);
+    // A signed-in browser's cookie without any Origin or Referer is refused as well.
+    let cookie = sign_in(&app, t, "owner@acme.test").await;
+    let request = Request::post("/api/auth/sign_out").header(header::COOKIE, &cookie).body(Body::empty()).unwrap();
+    let r = reply(app.clone().oneshot(request).await.unwrap()).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(post(&app, "/api/team/members", "", Some(&cookie)).await.status, StatusCode::OK, "still signed in");
+});
+
+db_test!(oversized_bodies_are_refused_before_reading, |t| {
+    let app = app(t).await;
+    let body = format!("email=x@y.test&password={}", "a".repeat(app::config::MAX_BODY_BYTES));
+    // Streamed without a length: cut off at the limit.
+    let r = post(&app, "/api/auth/sign_in", &body, None).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(r.json()["code"], "payload_too_large");
+    // Announced: refused before reading.
+    let request = Request::post("/api/auth/sign_in")
+        .header(header::ORIGIN, ORIGIN)
+        .header(header::CONTENT_LENGTH, body.len())
+        .body(Body::from(body))
+        .unwrap();
+    let r = reply(app.clone().oneshot(request).await.unwrap()).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+});
+
+db_test!(bad_input_gets_a_clear_4xx_and_changes_nothing, |t| {
+    let app = app(t).await;
+    let users = count(&t.db, "users").await;
+    let cases = [
+        ("name=A&email=not-an-email&password=a+long+passphrase+here&organization=Org", "email"),
+        ("name=A&email=a@b.test&password=password1&organization=Org", "password"),
+        ("name=A&email=a@b.test&password=short&organization=Org", "password"),
+        ("name=A&email=a@b.test&password=a+long+passphrase+here&organization=X", "organization"),
+        ("name=A&email=a%27%3B+DROP+TABLE+users%3B--@b.test&password=a+long+passphrase+here&organization=Org", "email"),
+    ];
+    for (form, field) in cases {
+        let r = post(&app, "/api/auth/sign_up", form, None).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{form}: {}", r.body);
+        assert_eq!(r.json()["field"], field, "{form}");
+    }
+    // Missing and malformed arguments are 400 as well, never 500.
+    let r = post(&app, "/api/auth/sign_up", "name=A", None).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert_eq!(count(&t.db, "users").await, users);
+
+    // Settings: unknown timezone and currency are named.
+    let cookie = sign_in(&app, t, "owner@acme.test").await;
+    let r =
+        post(&app, "/api/orgs/settings/update", "name=Acme+Retail&timezone=Mars%2FBase&currency=INR", Some(&cookie))
+            .await;
+    assert_eq!((r.status, r.json()["field"].as_str()), (StatusCode::BAD_REQUEST, Some("timezone")));
+    let r = post(&app, "/api/orgs/settings/update", "name=Acme+Retail&timezone=UTC&currency=XXX", Some(&cookie)).await;
+    assert_eq!((r.status, r.json()["field"].as_str()), (StatusCode::BAD_REQUEST, Some("currency")));
+    let tz: String = sqlx::query_scalar("SELECT timezone FROM organizations WHERE slug = 'acme-retail'")
+        .fetch_one(t.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(tz, "Asia/Kolkata", "a refused update changes nothing");
+});
+
+db_test!(unicode_passwords_work_in_any_normal_form, |t| {
+    let app = app(t).await;
+    // "Ünïcödé passphrase ✓" precomposed at sign-up, decomposed at sign-in.
+    let composed = "%C3%9Cn%C3%AFc%C3%B6d%C3%A9+passphrase+%E2%9C%93";
+    let decomposed = "U%CC%88ni%CC%88co%CC%88de%CC%81+passphrase+%E2%9C%93";
+    let r = post(
+        &app,
+        "/api/auth/sign_up",
+        &format!("name=Uni&email=uni@example.test&password={composed}&organization=Unicode+Org"),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = post(&app, "/api/auth/sign_in", &format!("email=uni@example.test&password={decomposed}"), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+});
+
+db_test!(missing_or_forged_cookies_are_401, |t| {
+    let app = app(t).await;
+    let r = post(&app, "/api/team/members", "", None).await;
+    assert_eq!((r.status, r.json()["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("sign_in_required")));
+    let forged = "gh_session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    let r = post(&app, "/api/team/members", "", Some(forged)).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let r = post(&app, "/api/team/members", "", Some("gh_session=' OR '1'='1")).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+});
+
+db_test!(another_tenants_rows_answer_404, |t| {
+    let app = app(t).await;
+    let globex_owner_membership: String = sqlx::query_scalar(
+        "SELECT m.id FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.email = 'owner@globex.test'",
+    )
+    .fetch_one(t.db.pool())
+    .await
+    .unwrap();
+    let acme = sign_in(&app, t, "owner@acme.test").await;
+    let r = post(&app, "/api/team/member", &format!("member_id={globex_owner_membership}"), Some(&acme)).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let page = get(&app, &format!("/settings/team/{globex_owner_membership}"), Some(&acme)).await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    let globex = sign_in(&app, t, "owner@globex.test").await;
+    let r = post(&app, "/api/team/member", &format!("member_id={globex_owner_membership}"), Some(&globex)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    // Switching into an organization one is not a member of: 404 as well.
+    let globex_id: String =
+        sqlx::query_scalar("SELECT id FROM organizations WHERE slug = 'globex'").fetch_one(t.db.pool()).await.unwrap();
+    let r = post(&app, "/api/orgs/switch", &format!("org_id={globex_id}"), Some(&acme)).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+});
+
+db_test!(pages_redirect_visitors_and_deny_the_unauthorized, |t| {
+    let app = app(t).await;
+    let r = get(&app, "/settings/team", None).await;
+    assert_eq!(r.status, StatusCode::FOUND);
+    assert_eq!(r.header(header::LOCATION), "/login?next=/settings/team");
+    let member = sign_in(&app, t, "member@acme.test").await;
+    let r = get(&app, "/settings/team", Some(&member)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.body.contains("Access denied") && r.body.contains("team.read"));
+    let admin = sign_in(&app, t, "admin@acme.test").await;
+    let r = get(&app, "/settings/team", Some(&admin)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("owner@acme.test"));
+});
+
+db_test!(server_functions_accept_post_only, |t| {
+    let app = app(t).await;
+    let r = get(&app, "/api/team/members", None).await;
+    assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
+});
+
+db_test!(throttled_sign_in_says_when_to_retry, |t| {
+    let app = app(t).await;
+    for _ in 0..5 {
+        post(&app, "/api/auth/sign_in", "email=viewer@acme.test&password=wrong-wrong", None).await;
+    }
+    let r = post(&app, "/api/auth/sign_in", &format!("email=viewer@acme.test&password={DEMO_PASSWORD}"), None).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(r.json()["code"], "too_many_attempts");
+    assert!(r.header(header::RETRY_AFTER).parse::<u64>().unwrap() >= 1);
+});
+
+db_test!(switching_organization_changes_the_active_org, |t| {
+    let app = app(t).await;
+    let consultant = sign_in(&app, t, "consultant@example.test").await;
+    let session = post(&app, "/api/session", "", Some(&consultant)).await.json();
+    let orgs = session["orgs"].as_array().unwrap();
+    assert_eq!(orgs.len(), 2);
+    let other = orgs.iter().find(|o| o["active"] == false).unwrap();
+    let r = post(&app, "/api/orgs/switch", &format!("org_id={}", other["org_id"].as_str().unwrap()), Some(&consultant))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let session = post(&app, "/api/session", "", Some(&consultant)).await.json();
+    assert_eq!(session["access"]["org"]["org_id"], other["org_id"]);
+});
+
+db_test!(privileged_calls_wait_for_mfa_and_denials_are_audited, |t| {
+    let app = app(t).await;
+    // The finance admin's role requires MFA they have not set up: finance stays closed.
+    let finadmin = sign_in(&app, t, "finadmin@acme.test").await;
+    let session = post(&app, "/api/session", "", Some(&finadmin)).await.json();
+    assert!(session["access"]["granted"].as_array().unwrap().iter().any(|p| p == "invoices.read"));
+    assert!(!session["access"]["permissions"].as_array().unwrap().iter().any(|p| p == "invoices.read"));
+    let r = post(&app, "/api/orgs/settings", "", Some(&finadmin)).await;
+    assert_eq!(r.json()["code"], "permission_required", "settings were never theirs");
+    // A member lacks the permission outright; the denial names it and is audited.
+    let member = sign_in(&app, t, "member@acme.test").await;
+    let r = post(&app, "/api/team/members", "", Some(&member)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(r.json()["denial"]["permission"], "team.read");
+    let (actor, reason, target): (String, String, String) = sqlx::query_as(
+        "SELECT actor_label, reason, target_id FROM audit_events WHERE action = 'access.denied' \
+         AND actor_label = 'member@acme.test'",
+    )
+    .fetch_one(t.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        (actor.as_str(), reason.as_str(), target.as_str()),
+        ("member@acme.test", "permission_required", "/api/team/members")
+    );
+    // Anonymous denials are recorded too, outside any organization.
+    post(&app, "/api/team/members", "", None).await;
+    let anonymous: i64 = sqlx::query_scalar(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM audit_events WHERE action = 'access.denied' AND actor_type = 'anonymous' \
+         AND chain = 'platform'",
+    )
+    .fetch_one(t.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(anonymous, 1);
+});
+
+db_test!(a_revoked_grant_stops_applying_on_the_next_request, |t| {
+    let app = app(t).await;
+    let analyst = sign_in(&app, t, "analyst@acme.test").await;
+    let session = post(&app, "/api/session", "", Some(&analyst)).await.json();
+    assert!(!session["access"]["permissions"].as_array().unwrap().iter().any(|p| p == "analytics.view_revenue"));
+    let (org, user): (String, String) = sqlx::query_as(
+        "SELECT m.org_id, m.user_id FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.email = 'analyst@acme.test'",
+    )
+    .fetch_one(t.db.pool())
+    .await
+    .unwrap();
+    sqlx::query("INSERT INTO grants (id, org_id, user_id, permission, granted_at) VALUES ('g1', $1, $2, 'analytics.view_revenue', 0)")
+        .bind(&org)
+        .bind(&user)
+        .execute(t.db.pool())
+        .await
+        .unwrap();
+    let session = post(&app, "/api/session", "", Some(&analyst)).await.json();
+    assert!(session["access"]["permissions"].as_array().unwrap().iter().any(|p| p == "analytics.view_revenue"));
+    sqlx::query("DELETE FROM grants WHERE id = 'g1'").execute(t.db.pool()).await.unwrap();
+    let session = post(&app, "/api/session", "", Some(&analyst)).await.json();
+    assert!(!session["access"]["permissions"].as_array().unwrap().iter().any(|p| p == "analytics.view_revenue"));
+    // An expired grant does not apply either.
+    sqlx::query(
+        "INSERT INTO grants (id, org_id, user_id, permission, granted_at, expires_at) VALUES ('g2', $1, $2, 'analytics.export', 0, 1)",
+    )
+    .bind(&org)
+    .bind(&user)
+    .execute(t.db.pool())
+    .await
+    .unwrap();
+    let session = post(&app, "/api/session", "", Some(&analyst)).await.json();
+    assert!(!session["access"]["permissions"].as_array().unwrap().iter().any(|p| p == "analytics.export"));
+});
+
+db_test!(audit_log_is_browsed_and_exported_as_safe_csv, |t| {
+    let app = app(t).await;
+    let admin = sign_in(&app, t, "admin@acme.test").await;
+    let r = post(&app, "/api/audit/events", "filter[action]=auth.&filter[outcome]=allowed", Some(&admin)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let events = r.json()["events"].as_array().unwrap().clone();
+    assert!(!events.is_empty());
+    assert!(events.iter().all(|e| e["action"].as_str().unwrap().starts_with("auth.") && e["outcome"] == "allowed"));
+    let r = post(&app, "/api/audit/events", "filter[from]=31-01-2026", Some(&admin)).await;
+    assert_eq!((r.status, r.json()["field"].as_str()), (StatusCode::BAD_REQUEST, Some("from")));
+
+    let request = Request::post("/api/audit/export")
+        .header(header::ORIGIN, ORIGIN)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::COOKIE, &admin)
+        .body(Body::from("action=audit."))
+        .unwrap();
+    let r = reply(app.clone().oneshot(request).await.unwrap()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.header(header::CONTENT_TYPE), "text/csv; charset=utf-8");
+    assert!(r.header(header::CONTENT_DISPOSITION).starts_with("attachment; filename=\"gatehouse-audit-acme-retail-"));
+    let mut lines = r.body.split("\r\n");
+    assert!(lines.next().unwrap().starts_with("seq,time_utc,time_local,actor_type,actor,action"));
+    assert!(r.body.contains("audit.view"), "browsing the log was audited");
+    let exports: i64 =
+        sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM audit_events WHERE action = 'audit.export'")
+            .fetch_one(t.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(exports, 1);
+
+    // Reading is not exporting: a member gets 403 for both.
+    let member = sign_in(&app, t, "member@acme.test").await;
+    assert_eq!(post(&app, "/api/audit/events", "filter[actor]=", Some(&member)).await.status, StatusCode::FORBIDDEN);
+    let r = post(&app, "/api/audit/export", "", Some(&member)).await;
+    assert_eq!((r.status, r.json()["code"].as_str()), (StatusCode::FORBIDDEN, Some("permission_required")));
+});
+
+db_test!(the_guard_fails_closed_when_the_database_is_gone, |t| {
+    let app = app(t).await;
+    let owner = sign_in(&app, t, "owner@acme.test").await;
+    assert_eq!(post(&app, "/api/team/members", "", Some(&owner)).await.status, StatusCode::OK);
+    t.db.close().await;
+    let r = post(&app, "/api/team/members", "", Some(&owner)).await;
+    assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(r.json()["code"], "internal_error");
+    assert!(!r.body.contains("pool"), "no database detail in the answer: {}", r.body);
+});

@@ -1,0 +1,108 @@
+//! HTTP test helpers: the app on a seeded database, requests through the real router, and
+//! the real sign-in (password, then a TOTP code from the demo secret where enrolled).
+#![allow(dead_code)]
+
+use crate::support::TestDb;
+use app::state::AppState;
+use axum::Router;
+use axum::body::Body;
+use http::{Request, Response, StatusCode, header};
+use http_body_util::BodyExt;
+use leptos::prelude::LeptosOptions;
+use tower::ServiceExt;
+
+pub const ORIGIN: &str = "http://127.0.0.1:3000";
+pub const DEMO_PASSWORD: &str = server::demo::DEMO_PASSWORD;
+
+/// The app on a seeded test database.
+pub async fn app(t: &TestDb) -> Router {
+    let config = t.config();
+    let hasher = app::auth::PasswordHasher::new(4);
+    server::demo::seed(&t.db, &hasher, &config.secret_key, app::db::now()).await.unwrap();
+    let options = LeptosOptions::builder().output_name("gatehouse").build();
+    server::routes::router(AppState::new(options, t.db.clone(), config))
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: http::HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|_| panic!("not JSON: {}", self.body))
+    }
+
+    pub fn header(&self, name: header::HeaderName) -> &str {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+
+    /// The `name=value` of the cookie this reply sets under `name`, if any.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .map(|v| v.split(';').next().unwrap_or_default().to_string())
+            .find(|c| c.starts_with(&format!("{name}=")))
+    }
+}
+
+pub async fn reply(response: Response<Body>) -> Reply {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    Reply { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+}
+
+/// A same-origin POST of a form, with an optional `Cookie` header.
+pub async fn post(app: &Router, path: &str, form: &str, cookie: Option<&str>) -> Reply {
+    let mut request = Request::post(path)
+        .header(header::ORIGIN, ORIGIN)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    reply(app.clone().oneshot(request.body(Body::from(form.to_string())).unwrap()).await.unwrap()).await
+}
+
+pub async fn get(app: &Router, path: &str, cookie: Option<&str>) -> Reply {
+    let mut request = Request::get(path).header(header::ACCEPT, "text/html");
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    reply(app.clone().oneshot(request.body(Body::empty()).unwrap()).await.unwrap()).await
+}
+
+/// A valid TOTP code of the demo secret that `email` has not used yet (the first step from
+/// the one before now, within the server's one step of drift, after its last used one).
+pub async fn fresh_code(t: &TestDb, email: &str) -> String {
+    let last: Option<i64> = sqlx::query_scalar("SELECT totp_last_step FROM users WHERE email = $1")
+        .bind(email)
+        .fetch_one(t.db.pool())
+        .await
+        .unwrap();
+    let now = app::db::now();
+    let current = now.div_euclid(app::mfa::totp::STEP_SECS);
+    let step = (current - 1..=current + 1)
+        .find(|s| last.is_none_or(|l| *s > l))
+        .unwrap_or_else(|| panic!("{email} used every code of this minute; a test signs in too often"));
+    let secret = app::mfa::totp::from_base32(server::demo::DEMO_TOTP_SECRET).unwrap();
+    app::mfa::totp::code_at(&secret, step * app::mfa::totp::STEP_SECS)
+}
+
+/// Signs `email` in through the real endpoints (with the authentication code when the user
+/// is enrolled) and returns the session cookie as `name=value`.
+pub async fn sign_in(app: &Router, t: &TestDb, email: &str) -> String {
+    let r = post(app, "/api/auth/sign_in", &format!("email={email}&password={DEMO_PASSWORD}"), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    if let Some(session) = r.cookie("gh_session") {
+        return session;
+    }
+    let challenge = r.cookie("gh_mfa").unwrap_or_else(|| panic!("{email}: neither a session nor a challenge"));
+    let code = fresh_code(t, email).await;
+    let r = post(app, "/api/auth/mfa", &format!("code={code}"), Some(&challenge)).await;
+    assert_eq!(r.status, StatusCode::OK, "{email}: {}", r.body);
+    r.cookie("gh_session").unwrap()
+}
