@@ -6,7 +6,7 @@
 //! matrix (also in `docs/privileges.md`, kept equal to it by a test).
 
 use crate::access::{Access, BuiltinRole, Denial, OrgAccess, PermissionSet, Requirement, decide};
-use crate::{analytics, audit, auth, mfa, orgs, team};
+use crate::{analytics, audit, auth, grants, invitations, mfa, orgs, outbox, team};
 use server_fn::ServerFn;
 
 /// Who may call an endpoint.
@@ -46,6 +46,28 @@ pub const ENDPOINTS: &[Endpoint] = &[
     guarded(orgs::api::CompleteOnboarding::PATH, "finish onboarding", orgs::api::ORG_SETTINGS),
     guarded(team::api::ListMembers::PATH, "list members", team::api::TEAM_READ),
     guarded(team::api::GetMember::PATH, "read a member", team::api::TEAM_READ),
+    guarded(team::api::ListAssignableRoles::PATH, "roles to assign", team::api::PICK_ROLE),
+    guarded(team::api::ChangeMemberRole::PATH, "change a member's role", team::api::TEAM_MANAGE),
+    guarded(team::api::RemoveMember::PATH, "remove a member", team::api::TEAM_MANAGE),
+    guarded(team::api::ForceSignOut::PATH, "sign a member out", team::api::TEAM_MANAGE),
+    guarded(grants::api::ListAnalyticsAccess::PATH, "list analytics access", grants::api::GRANTS_MANAGE),
+    guarded(grants::api::SetAnalyticsGrants::PATH, "set analytics grants", grants::api::GRANTS_MANAGE),
+    guarded(invitations::api::InvitePeople::PATH, "invite people", invitations::api::TEAM_INVITE),
+    guarded(invitations::api::ListInvitations::PATH, "list invitations", invitations::api::TEAM_INVITE),
+    guarded(invitations::api::ResendInvitation::PATH, "resend an invitation", invitations::api::TEAM_INVITE),
+    guarded(invitations::api::RevokeInvitation::PATH, "revoke an invitation", invitations::api::TEAM_INVITE),
+    public(
+        invitations::api::ShowInvitation::PATH,
+        "what an invitation link leads to",
+        "the link's 256-bit token is the key; unknown tokens are not found",
+    ),
+    guarded(invitations::api::AcceptInvitation::PATH, "accept an invitation", invitations::api::ACCEPT),
+    guarded(outbox::api::ListOutbox::PATH, "read the mail outbox (operators)", outbox::api::OUTBOX_READ),
+    public(
+        invitations::api::AcceptInvitationNewAccount::PATH,
+        "accept an invitation with a new account",
+        "the link's token is the key; creates only the invited address's account",
+    ),
     guarded(audit::api::ListAuditEvents::PATH, "browse the audit log", audit::api::AUDIT_READ),
     guarded(audit::api::EXPORT_PATH, "export the audit log (CSV)", audit::api::AUDIT_EXPORT),
     public(

@@ -9,9 +9,12 @@ pub mod analytics;
 pub mod audit;
 pub mod auth;
 pub mod error;
+pub mod grants;
 pub mod home;
+pub mod invitations;
 pub mod mfa;
 pub mod orgs;
+pub mod outbox;
 pub mod team;
 pub mod ui;
 
@@ -139,6 +142,9 @@ fn Shell() -> impl IntoView {
                 <Route path=path!("/settings/team") view=team::components::TeamPage ssr=SsrMode::Async/>
                 <Route path=path!("/settings/team/:id") view=team::components::MemberPage ssr=SsrMode::Async/>
                 <Route path=path!("/settings/audit") view=audit::components::AuditLogPage ssr=SsrMode::Async/>
+                <Route path=path!("/settings/analytics-access") view=grants::components::AnalyticsAccessPage ssr=SsrMode::Async/>
+                <Route path=path!("/invite/:token") view=invitations::components::InvitePage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/outbox") view=outbox::components::OutboxPage ssr=SsrMode::Async/>
         </Routes>
     }
 }

@@ -1,6 +1,6 @@
 //! Instants are stored as unix seconds (UTC) and shown in the organization's timezone.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use std::str::FromStr;
 
 /// `YYYY-MM-DD HH:MM` of `unix_seconds` in the IANA timezone `tz` (UTC if unknown).
@@ -12,6 +12,17 @@ pub fn format_local(unix_seconds: i64, tz: &str) -> String {
         Ok(zone) => utc.with_timezone(&zone).format("%Y-%m-%d %H:%M").to_string(),
         Err(_) => utc.format("%Y-%m-%d %H:%M UTC").to_string(),
     }
+}
+
+/// Midnight at the start of `date` in `tz` (UTC if unknown), as unix seconds. On a day whose
+/// midnight falls in a DST gap, the first instant that exists.
+pub fn start_of_day(date: NaiveDate, tz: &str) -> Option<i64> {
+    let zone = chrono_tz::Tz::from_str(tz).unwrap_or(chrono_tz::UTC);
+    let midnight = date.and_hms_opt(0, 0, 0)?;
+    zone.from_local_datetime(&midnight)
+        .earliest()
+        .or_else(|| zone.from_local_datetime(&(midnight + chrono::Duration::hours(1))).earliest())
+        .map(|t| t.timestamp())
 }
 
 #[cfg(test)]

@@ -108,9 +108,10 @@ test('analytics asks the analyst to verify: an authenticator code unlocks it', a
   await page.getByRole('button', { name: 'Unlock with authenticator' }).click();
   await expect(page).toHaveURL(/\/analytics$/);
   await expect(page.getByRole('status')).toContainText('Unlocked for this session until');
-  // The analyst role sees sales and products; revenue is only by grant.
+  // Sales and products by role, revenue by the demo grant, export not at all.
   await expect(page.getByText('Sales: available')).toBeVisible();
-  await expect(page.getByText('Revenue: not granted')).toBeVisible();
+  await expect(page.getByText('Revenue: available')).toBeVisible();
+  await expect(page.getByText('Export: not granted')).toBeVisible();
 });
 
 test('an analytics PIN: easy and common ones are refused, a good one unlocks analytics', async ({ page }) => {

@@ -1,7 +1,7 @@
 //! `seed-demo`: organizations and users anyone can try at once (DESIGN §10). Idempotent:
 //! what exists is left alone, so a second run changes nothing.
 
-use app::access::BuiltinRole;
+use app::access::{BuiltinRole, Permission};
 use app::audit::{self, Actor, Event, Outcome};
 use app::auth::PasswordHasher;
 use app::config::SecretKey;
@@ -66,6 +66,11 @@ pub const MEMBERSHIPS: &[(&str, &str, BuiltinRole)] = &[
     ("consultant@example.test", "Globex", BuiltinRole::Admin),
 ];
 
+/// (email, organization, permission, granted by): analytics grants on top of the role. The
+/// consultant deliberately has none in Acme.
+pub const GRANTS: &[(&str, &str, Permission, &str)] =
+    &[("analyst@acme.test", "Acme Retail", Permission::AnalyticsViewRevenue, "owner@acme.test")];
+
 /// What a run created.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct SeedReport {
@@ -73,6 +78,7 @@ pub struct SeedReport {
     pub organizations: usize,
     pub memberships: usize,
     pub totp_enrollments: usize,
+    pub grants: usize,
 }
 
 pub async fn seed(db: &Db, hasher: &PasswordHasher, key: &SecretKey, now: i64) -> Result<SeedReport> {
@@ -144,6 +150,24 @@ pub async fn seed(db: &Db, hasher: &PasswordHasher, key: &SecretKey, now: i64) -
         .bind(&org)
         .bind(&user)
         .bind(&role_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected() as usize;
+    }
+    for (email, org_name, permission, by) in GRANTS {
+        let user = user_id(&mut tx, email).await?.ok_or(AppError::Internal)?;
+        let by = user_id(&mut tx, by).await?.ok_or(AppError::Internal)?;
+        let org = org_id(&mut tx, org_name).await?.ok_or(AppError::Internal)?;
+        report.grants += sqlx::query(
+            "INSERT INTO grants (id, org_id, user_id, permission, granted_by, granted_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (org_id, user_id, permission) DO NOTHING",
+        )
+        .bind(new_id())
+        .bind(&org)
+        .bind(&user)
+        .bind(permission.key())
+        .bind(&by)
         .bind(now)
         .execute(&mut *tx)
         .await?

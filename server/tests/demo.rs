@@ -7,7 +7,9 @@ use app::access::{BuiltinRole, load_access};
 use app::auth::PasswordHasher;
 use app::auth::server::{SignInStep, complete_second_factor, sign_in};
 use app::request::RequestMeta;
-use server::demo::{DEMO_PASSWORD, DEMO_TOTP_SECRET, MEMBERSHIPS, ORGS, SeedReport, TOTP_ENROLLED, USERS, seed};
+use server::demo::{
+    DEMO_PASSWORD, DEMO_TOTP_SECRET, GRANTS, MEMBERSHIPS, ORGS, SeedReport, TOTP_ENROLLED, USERS, seed,
+};
 use support::count;
 
 db_test!(seeding_twice_changes_nothing, |t| {
@@ -20,9 +22,10 @@ db_test!(seeding_twice_changes_nothing, |t| {
             organizations: ORGS.len(),
             memberships: MEMBERSHIPS.len(),
             totp_enrollments: TOTP_ENROLLED.len(),
+            grants: GRANTS.len(),
         }
     );
-    let tables = ["users", "organizations", "roles", "memberships", "subscriptions", "audit_events"];
+    let tables = ["users", "organizations", "roles", "memberships", "subscriptions", "grants", "audit_events"];
     let mut before = Vec::new();
     for table in tables {
         before.push(count(&t.db, table).await);

@@ -109,6 +109,19 @@ const GUARD_ONLY: &[&str] = &[
     "/api/security/step_up",
     "/api/security/step_up/email",
     "/api/security/password",
+    // The membership named does not exist here (own) or is another tenant's (foreign): both
+    // 404 once the guard lets the request through; the rules behind them have their own tests.
+    "/api/team/member/role",
+    "/api/team/member/remove",
+    "/api/team/member/sign_out",
+    // Unknown invitation ids and tokens: 404 (or 400) after the guard; the invitation tests
+    // cover the real flows.
+    "/api/invitations/create",
+    "/api/invitations/resend",
+    "/api/invitations/revoke",
+    "/api/invitations/show",
+    "/api/invitations/accept",
+    "/api/invitations/accept_new",
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -159,6 +172,25 @@ fn body(endpoint: &Endpoint, w: &World, scope: Scope, n: usize) -> Option<String
         }
         "/api/orgs/switch" => format!("org_id={}", if own { &w.acme } else { &w.globex }),
         "/api/team/member" => format!("member_id={}", if own { &w.acme_member } else { &w.globex_member }),
+        "/api/team/roles" if own => String::new(),
+        "/api/grants/list" if own => String::new(),
+        "/api/invitations/list" | "/api/admin/outbox" if own => String::new(),
+        "/api/invitations/create" if own => {
+            format!("emails=matrix-{n}%40example.test&role_id=no-such-role&message=&expires_in_days=7")
+        }
+        "/api/invitations/resend" | "/api/invitations/revoke" if own => "invitation_id=no-such-invitation".into(),
+        "/api/invitations/show" | "/api/invitations/accept" if own => "token=no-such-token".into(),
+        "/api/invitations/accept_new" if own => {
+            "token=no-such-token&name=Matrix&password=a+long+matrix+passphrase".into()
+        }
+        // Nothing ticked for a member without grants: allowed, and changes nothing.
+        "/api/grants/set" => format!("member_id={}", if own { &w.acme_member } else { &w.globex_member }),
+        "/api/team/member/role" => {
+            format!("member_id={}&role_id=no-such-role", if own { "no-such-member" } else { &w.globex_member })
+        }
+        "/api/team/member/remove" | "/api/team/member/sign_out" => {
+            format!("member_id={}", if own { "no-such-member" } else { &w.globex_member })
+        }
         _ if own => panic!("no sample request for {}: add one to the matrix test", endpoint.path),
         _ => return None,
     })

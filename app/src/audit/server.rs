@@ -5,8 +5,8 @@ use super::chain::{GENESIS, HashedEvent, event_hash};
 use crate::db::Conn;
 use crate::error::{AppError, Result};
 use crate::time::format_local;
-use chrono::{NaiveDate, TimeZone};
-use std::str::FromStr;
+use crate::time::start_of_day;
+use chrono::NaiveDate;
 
 /// A validated filter: bounds in unix seconds, patterns ready for `LIKE`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -21,17 +21,6 @@ pub struct ParsedFilter {
 /// `LIKE` metacharacters in user input match themselves (escape character `\`).
 fn like_escape(text: &str) -> String {
     text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
-}
-
-/// Midnight at the start of `date` in `tz`, as unix seconds.
-fn start_of_day(date: NaiveDate, tz: &str) -> Option<i64> {
-    let zone = chrono_tz::Tz::from_str(tz).unwrap_or(chrono_tz::UTC);
-    let midnight = date.and_hms_opt(0, 0, 0)?;
-    // On a day whose midnight falls in a DST gap, take the first instant that exists.
-    zone.from_local_datetime(&midnight)
-        .earliest()
-        .or_else(|| zone.from_local_datetime(&(midnight + chrono::Duration::hours(1))).earliest())
-        .map(|t| t.timestamp())
 }
 
 impl ParsedFilter {

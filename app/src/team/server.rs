@@ -1,6 +1,7 @@
 //! Team queries (server only). Every query is scoped by the session's organization.
 
-use super::api::Member;
+use super::api::{AssignableRole, Member};
+use crate::access::{Access, BuiltinRole, PermissionSet, role_requires_mfa, stored_role};
 use crate::db::Conn;
 use crate::error::{AppError, Result};
 use crate::time::format_local;
@@ -16,12 +17,20 @@ struct MemberRow {
     role_name: String,
     created_at: i64,
     last_active_at: Option<i64>,
+    builtin: i64,
+    permissions: String,
+    mfa_enrolled_at: Option<i64>,
+    role_conflict: i64,
 }
 
 impl MemberRow {
     fn into_member(self, tz: &str) -> Member {
         let r = self;
+        let (builtin, permissions, _) = stored_role(r.builtin != 0, &r.role_key, &r.permissions);
         Member {
+            mfa_enrolled: r.mfa_enrolled_at.is_some(),
+            mfa_required: role_requires_mfa(builtin, permissions),
+            role_conflict: r.role_conflict != 0,
             id: r.id,
             user_id: r.user_id,
             name: r.name,
@@ -35,8 +44,13 @@ impl MemberRow {
     }
 }
 
+/// `role_conflict`: the user holds a role with another key in some other organization (which
+/// one is not this tenant's business, so only the fact is read).
 const MEMBER_SELECT: &str = "SELECT m.id, m.user_id, u.name, u.email, m.role_id, r.role_key, r.name AS role_name, \
-     m.created_at, m.last_active_at \
+     m.created_at, m.last_active_at, r.builtin, r.permissions, u.mfa_enrolled_at, \
+     CAST(CASE WHEN EXISTS (SELECT 1 FROM memberships m2 JOIN roles r2 ON r2.id = m2.role_id \
+       WHERE m2.user_id = m.user_id AND m2.org_id <> m.org_id AND r2.role_key <> r.role_key) \
+       THEN 1 ELSE 0 END AS BIGINT) AS role_conflict \
      FROM memberships m JOIN users u ON u.id = m.user_id JOIN roles r ON r.id = m.role_id";
 
 /// The members of `org_id`, by name.
@@ -56,4 +70,244 @@ pub async fn find(conn: &mut Conn, org_id: &str, tz: &str, member_id: &str) -> R
         .fetch_optional(&mut *conn)
         .await?;
     row.map(|r| r.into_member(tz)).ok_or(AppError::NotFound)
+}
+
+/// Takes the organization's row lock for the rest of the transaction, so that changes to its
+/// memberships happen one after another (on SQLite `BEGIN IMMEDIATE` already serializes
+/// writers; on PostgreSQL this row lock does). Two owners demoting each other at the same
+/// moment therefore cannot both see the other as the remaining owner.
+async fn lock_org(conn: &mut Conn, org_id: &str) -> Result<()> {
+    sqlx::query("UPDATE organizations SET updated_at = updated_at WHERE id = $1")
+        .bind(org_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// A membership someone wants to change, with its role.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Target {
+    pub id: String,
+    pub user_id: String,
+    pub email: String,
+    pub role_id: String,
+    pub role_key: String,
+    builtin: i64,
+}
+
+impl Target {
+    fn is_owner(&self) -> bool {
+        self.builtin != 0 && self.role_key == "owner"
+    }
+}
+
+async fn target(conn: &mut Conn, org_id: &str, member_id: &str) -> Result<Target> {
+    sqlx::query_as(
+        "SELECT m.id, m.user_id, u.email, m.role_id, r.role_key, r.builtin \
+         FROM memberships m JOIN users u ON u.id = m.user_id JOIN roles r ON r.id = m.role_id \
+         WHERE m.id = $1 AND m.org_id = $2",
+    )
+    .bind(member_id)
+    .bind(org_id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(AppError::NotFound)
+}
+
+async fn other_owners(conn: &mut Conn, org_id: &str, member_id: &str) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM memberships m JOIN roles r ON r.id = m.role_id \
+         WHERE m.org_id = $1 AND m.id <> $2 AND r.builtin = 1 AND r.role_key = 'owner'",
+    )
+    .bind(org_id)
+    .bind(member_id)
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
+fn editor_is_owner(editor: &Access) -> bool {
+    editor.org.as_ref().is_some_and(|o| o.builtin == Some(BuiltinRole::Owner))
+}
+
+/// The rules every change to someone else's membership obeys: not your own, and an owner's
+/// membership only by another owner.
+fn may_manage(editor: &Access, target: &Target, own_message: &str) -> Result<()> {
+    if target.user_id == editor.user_id {
+        return Err(AppError::conflict("own_membership", own_message));
+    }
+    if target.is_owner() && !editor_is_owner(editor) {
+        return Err(AppError::conflict("owner_only", "Only an owner can change or remove another owner."));
+    }
+    Ok(())
+}
+
+fn keep_an_owner(remaining: i64) -> Result<()> {
+    if remaining < 1 {
+        return Err(AppError::conflict(
+            "last_owner",
+            "An organization always keeps at least one owner. Make someone else owner first.",
+        ));
+    }
+    Ok(())
+}
+
+/// What a role change did, for the audit event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleChange {
+    pub email: String,
+    pub before: String,
+    pub after: String,
+}
+
+/// Gives member `member_id` of `org_id` the role `role_id`, as `editor` (who holds
+/// `team.manage` there). Refused: your own role; a role with permissions you do not hold;
+/// another owner's role unless you are an owner; leaving the organization without an owner.
+pub async fn change_role(
+    conn: &mut Conn,
+    editor: &Access,
+    org_id: &str,
+    member_id: &str,
+    role_id: &str,
+    now: i64,
+) -> Result<RoleChange> {
+    lock_org(conn, org_id).await?;
+    let target = target(conn, org_id, member_id).await?;
+    let role = assignable_role(conn, org_id, role_id).await?;
+    may_manage(editor, &target, "Nobody changes their own role. Ask another owner or admin.")?;
+    let missing = role.permissions.difference(editor.permissions);
+    if !missing.is_empty() {
+        return Err(AppError::conflict(
+            "role_exceeds_yours",
+            format!(
+                "You can only give roles whose permissions you hold yourself; {} also has: {}.",
+                role.name,
+                missing.to_keys().replace(' ', ", ")
+            ),
+        ));
+    }
+    if target.is_owner() && !role.is_owner {
+        keep_an_owner(other_owners(conn, org_id, member_id).await?)?;
+    }
+    sqlx::query("UPDATE memberships SET role_id = $1, updated_at = $2 WHERE id = $3 AND org_id = $4")
+        .bind(&role.id)
+        .bind(now)
+        .bind(member_id)
+        .bind(org_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(RoleChange { email: target.email, before: target.role_key, after: role.key })
+}
+
+/// Removes member `member_id` from `org_id`, with their grants there. Their sessions lose
+/// the organization on their next request (the guard reads memberships every time) and fall
+/// back to another membership; sessions that had it active are pointed away now.
+pub async fn remove(conn: &mut Conn, editor: &Access, org_id: &str, member_id: &str) -> Result<Target> {
+    lock_org(conn, org_id).await?;
+    let target = target(conn, org_id, member_id).await?;
+    may_manage(editor, &target, "You cannot remove yourself here.")?;
+    if target.is_owner() {
+        keep_an_owner(other_owners(conn, org_id, member_id).await?)?;
+    }
+    sqlx::query("DELETE FROM grants WHERE org_id = $1 AND user_id = $2")
+        .bind(org_id)
+        .bind(&target.user_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM memberships WHERE id = $1 AND org_id = $2")
+        .bind(member_id)
+        .bind(org_id)
+        .execute(&mut *conn)
+        .await?;
+    point_sessions_away(conn, &target.user_id, org_id).await?;
+    Ok(target)
+}
+
+/// The user's sessions that have `org_id` active choose another membership on their next
+/// request.
+async fn point_sessions_away(conn: &mut Conn, user_id: &str, org_id: &str) -> Result<()> {
+    sqlx::query("UPDATE sessions SET active_org_id = NULL WHERE user_id = $1 AND active_org_id = $2")
+        .bind(user_id)
+        .bind(org_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Signs member `member_id` out of `org_id`: every session they began up to now loses this
+/// organization (other organizations' sessions are not this tenant's to end); they sign in
+/// again to come back.
+pub async fn force_sign_out(
+    conn: &mut Conn,
+    editor: &Access,
+    org_id: &str,
+    member_id: &str,
+    now: i64,
+) -> Result<Target> {
+    let target = target(conn, org_id, member_id).await?;
+    may_manage(editor, &target, "To end your own sessions, use Security in your profile.")?;
+    sqlx::query("UPDATE memberships SET sessions_valid_after = $1, updated_at = $2 WHERE id = $3 AND org_id = $4")
+        .bind(now + 1)
+        .bind(now)
+        .bind(member_id)
+        .bind(org_id)
+        .execute(&mut *conn)
+        .await?;
+    point_sessions_away(conn, &target.user_id, org_id).await?;
+    Ok(target)
+}
+
+struct RoleRow {
+    id: String,
+    key: String,
+    name: String,
+    is_owner: bool,
+    permissions: PermissionSet,
+}
+
+#[derive(sqlx::FromRow)]
+struct StoredRole {
+    id: String,
+    role_key: String,
+    name: String,
+    builtin: i64,
+    permissions: String,
+}
+
+impl StoredRole {
+    fn into_row(self) -> RoleRow {
+        let (builtin, permissions, _) = stored_role(self.builtin != 0, &self.role_key, &self.permissions);
+        RoleRow {
+            is_owner: builtin == Some(BuiltinRole::Owner),
+            id: self.id,
+            key: self.role_key,
+            name: self.name,
+            permissions,
+        }
+    }
+}
+
+const ROLE_SELECT: &str = "SELECT id, role_key, name, builtin, permissions FROM roles";
+
+async fn assignable_role(conn: &mut Conn, org_id: &str, role_id: &str) -> Result<RoleRow> {
+    let row: Option<StoredRole> = sqlx::query_as(&format!("{ROLE_SELECT} WHERE id = $1 AND org_id = $2"))
+        .bind(role_id)
+        .bind(org_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.map(StoredRole::into_row).ok_or(AppError::NotFound)
+}
+
+/// The roles of `org_id`, each marked with whether `editor` may give it.
+pub async fn roles(conn: &mut Conn, editor: &Access, org_id: &str) -> Result<Vec<AssignableRole>> {
+    let rows: Vec<StoredRole> = sqlx::query_as(&format!("{ROLE_SELECT} WHERE org_id = $1 ORDER BY builtin DESC, name"))
+        .bind(org_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let r = r.into_row();
+            AssignableRole { assignable: editor.permissions.includes(r.permissions), id: r.id, name: r.name }
+        })
+        .collect())
 }

@@ -12,7 +12,9 @@ const NAV: &[(&str, &str, Requirement)] = &[
     ("Analytics", "/analytics", Requirement::all(&[crate::access::Permission::AnalyticsView])),
     ("Team", "/settings/team", crate::team::api::TEAM_READ),
     ("Audit log", "/settings/audit", crate::audit::api::AUDIT_READ),
+    ("Analytics access", "/settings/analytics-access", crate::grants::api::GRANTS_MANAGE),
     ("Settings", "/settings/organization", crate::orgs::api::ORG_SETTINGS),
+    ("Outbox", "/admin/outbox", crate::outbox::api::OUTBOX_READ),
 ];
 
 /// The top bar: for a signed-in user the organization switcher, the navigation their

@@ -1,0 +1,89 @@
+//! Grant server functions and their wire types.
+
+use crate::access::{Permission, Requirement};
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use {
+    crate::access::guard,
+    crate::audit::{self, Actor, Event, Outcome},
+    serde_json::json,
+};
+
+/// Reading and changing grants.
+pub const GRANTS_MANAGE: Requirement = Requirement::all(&[Permission::GrantsManage]);
+
+/// Where a member's permission comes from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Source {
+    /// Their role gives it: not a grant, not changeable here.
+    Role,
+    /// A live grant.
+    Grant { by: Option<String>, at: String, until: Option<String> },
+    /// They do not have it.
+    Absent,
+}
+
+/// One member's row on the analytics access page: a source per `GRANTABLE` permission.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberAccess {
+    pub member_id: String,
+    pub name: String,
+    pub email: String,
+    pub role_name: String,
+    pub sources: Vec<Source>,
+}
+
+/// Every member with their analytics permissions. Requires `grants.manage`.
+#[server(prefix = "/api", endpoint = "grants/list")]
+pub async fn list_analytics_access() -> Result<Vec<MemberAccess>, AppError> {
+    let cx = guard(&GRANTS_MANAGE).await?;
+    let mut conn = cx.state.db.conn().await?;
+    super::server::list(&mut conn, cx.org_id(), &cx.org.timezone, cx.now).await
+}
+
+/// Sets a member's analytics grants to exactly the ticked ones (permissions their role gives
+/// are left alone), each new grant expiring at the start of `expires_on` (a date in the
+/// organization's timezone) when given. Requires `grants.manage`; applies from the member's
+/// next request.
+#[server(prefix = "/api", endpoint = "grants/set")]
+#[allow(clippy::too_many_arguments)]
+pub async fn set_analytics_grants(
+    member_id: String,
+    view: Option<String>,
+    view_revenue: Option<String>,
+    view_sales: Option<String>,
+    view_products: Option<String>,
+    export: Option<String>,
+    expires_on: Option<String>,
+) -> Result<(), AppError> {
+    let cx = guard(&GRANTS_MANAGE).await?;
+    let ticked = [view, view_revenue, view_sales, view_products, export].map(|v| v.is_some_and(|v| !v.is_empty()));
+    let wanted = super::GRANTABLE.iter().zip(ticked).filter(|(_, on)| *on).map(|(p, _)| *p).collect::<Vec<_>>();
+    let expires_at = super::server::parse_expiry(expires_on.as_deref(), &cx.org.timezone, cx.now)?;
+    let mut tx = cx.state.db.begin().await?;
+    let change = super::server::set(&mut tx, &cx.access, cx.org_id(), &member_id, &wanted, expires_at, cx.now).await?;
+    if !change.added.is_empty() || !change.removed.is_empty() {
+        audit::record(
+            &mut tx,
+            &Event::new("grants.update", Actor::user(cx.user_id(), &cx.access.email), Outcome::Allowed)
+                .org(Some(cx.org_id()))
+                .target("membership", &member_id)
+                .metadata(json!({
+                    "member": change.email,
+                    "before": change.before,
+                    "after": change.after,
+                    "added": change.added,
+                    "removed": change.removed,
+                    "expires_at": expires_at,
+                }))
+                .request(&cx.meta),
+            cx.now,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,291 @@
+//! Invitation server functions and their wire types.
+
+use crate::access::{Permission, Requirement};
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use {
+    super::server::{self, Sender},
+    crate::access::{guard, guard_user, load_access},
+    crate::audit::{self, Actor, Event, Outcome},
+    crate::auth::api::set_cookie,
+    crate::auth::session,
+    crate::db::now,
+    crate::request::RequestMeta,
+    crate::state::app_state,
+    serde_json::json,
+};
+
+/// Sending, resending and revoking invitations, and reading the pending list.
+pub const TEAM_INVITE: Requirement = Requirement::all(&[Permission::TeamInvite]);
+/// Accepting an invitation as the signed-in user.
+pub const ACCEPT: Requirement = Requirement::SIGNED_IN;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum InvitationState {
+    Pending,
+    Expired,
+    Accepted,
+    Revoked,
+}
+
+impl InvitationState {
+    pub fn label(self) -> &'static str {
+        match self {
+            InvitationState::Pending => "pending",
+            InvitationState::Expired => "expired",
+            InvitationState::Accepted => "accepted",
+            InvitationState::Revoked => "revoked",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationView {
+    pub id: String,
+    pub email: String,
+    pub role_name: String,
+    pub invited_by: Option<String>,
+    pub state: InvitationState,
+    pub message: String,
+    /// When it was last sent, in the organization's timezone.
+    pub sent: String,
+    pub sent_count: i64,
+    pub expires: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationList {
+    pub items: Vec<InvitationView>,
+    pub pending: usize,
+    pub expired: usize,
+    pub accepted: usize,
+    pub revoked: usize,
+}
+
+/// An address of a batch that was not invited, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchProblem {
+    pub email: String,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteOutcome {
+    pub invited: Vec<String>,
+    pub problems: Vec<BatchProblem>,
+}
+
+/// What `/invite/{token}` shows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationInfo {
+    pub org_name: String,
+    pub email: String,
+    pub role_name: String,
+    pub inviter: Option<String>,
+    pub message: String,
+    pub state: InvitationState,
+    pub expires: String,
+    /// The address of the signed-in visitor, if any.
+    pub signed_in_as: Option<String>,
+}
+
+#[cfg(feature = "ssr")]
+fn sender(cx: &crate::access::Ctx) -> Sender<'_> {
+    Sender {
+        org_id: cx.org_id(),
+        org_name: &cx.org.name,
+        inviter: &cx.access,
+        public_origin: &cx.state.config.public_origin,
+    }
+}
+
+/// Invites every valid address of `emails` (separated by commas, semicolons or new lines;
+/// at most 50) with `role_id`, an optional `message` and an expiry of `expires_in_days`
+/// (1–30, default 7). Invalid, repeated, already-member and already-invited addresses are
+/// named in the answer; the rest are invited. Requires `team.invite`.
+#[server(prefix = "/api", endpoint = "invitations/create")]
+pub async fn invite_people(
+    emails: String,
+    role_id: String,
+    message: String,
+    expires_in_days: String,
+) -> Result<InviteOutcome, AppError> {
+    let cx = guard(&TEAM_INVITE).await?;
+    let list = server::split_emails(&emails);
+    let days = server::parse_days(&expires_in_days)?;
+    let message = server::check_message(&message)?;
+    let mut tx = cx.state.db.begin().await?;
+    let batch = server::invite(&mut tx, &sender(&cx), &list, &role_id, &message, days, cx.now).await?;
+    for sent in &batch.sent {
+        audit::record(
+            &mut tx,
+            &Event::new("team.invite", Actor::user(cx.user_id(), &cx.access.email), Outcome::Allowed)
+                .org(Some(cx.org_id()))
+                .target("invitation", &sent.id)
+                .metadata(json!({ "email": sent.email, "role": sent.role_key, "expires_at": sent.expires_at }))
+                .request(&cx.meta),
+            cx.now,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(InviteOutcome { invited: batch.sent.into_iter().map(|s| s.email).collect(), problems: batch.problems })
+}
+
+/// The organization's invitations with counts. Requires `team.invite`.
+#[server(prefix = "/api", endpoint = "invitations/list")]
+pub async fn list_invitations() -> Result<InvitationList, AppError> {
+    let cx = guard(&TEAM_INVITE).await?;
+    let mut conn = cx.state.db.conn().await?;
+    server::list(&mut conn, cx.org_id(), &cx.org.timezone, cx.now).await
+}
+
+/// Sends an invitation again with a fresh link and expiry. Requires `team.invite`.
+#[server(prefix = "/api", endpoint = "invitations/resend")]
+pub async fn resend_invitation(invitation_id: String) -> Result<(), AppError> {
+    let cx = guard(&TEAM_INVITE).await?;
+    let mut tx = cx.state.db.begin().await?;
+    let sent = server::resend(&mut tx, &sender(&cx), &invitation_id, cx.now).await?;
+    audit::record(
+        &mut tx,
+        &Event::new("team.invite_resend", Actor::user(cx.user_id(), &cx.access.email), Outcome::Allowed)
+            .org(Some(cx.org_id()))
+            .target("invitation", &sent.id)
+            .metadata(json!({ "email": sent.email, "expires_at": sent.expires_at }))
+            .request(&cx.meta),
+        cx.now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Withdraws a pending invitation. Requires `team.invite`.
+#[server(prefix = "/api", endpoint = "invitations/revoke")]
+pub async fn revoke_invitation(invitation_id: String) -> Result<(), AppError> {
+    let cx = guard(&TEAM_INVITE).await?;
+    let mut tx = cx.state.db.begin().await?;
+    let email = server::revoke(&mut tx, cx.org_id(), &invitation_id, cx.now).await?;
+    audit::record(
+        &mut tx,
+        &Event::new("team.invite_revoke", Actor::user(cx.user_id(), &cx.access.email), Outcome::Allowed)
+            .org(Some(cx.org_id()))
+            .target("invitation", &invitation_id)
+            .metadata(json!({ "email": email }))
+            .request(&cx.meta),
+        cx.now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Public: what an invitation link leads to (the link's token is the key; an unknown token
+/// is not found).
+#[server(prefix = "/api", endpoint = "invitations/show")]
+pub async fn show_invitation(token: String) -> Result<InvitationInfo, AppError> {
+    // public: the 256-bit token in the link is the capability.
+    let state = app_state()?;
+    let meta = RequestMeta::current(&state.config);
+    let now = now();
+    let signed_in = load_access(&state.db, &state.config, meta.session_token.as_deref(), now).await?;
+    let mut conn = state.db.conn().await?;
+    let invitation = server::by_token(&mut conn, &token).await?;
+    Ok(invitation.info(signed_in.map(|(a, _)| a.email), now))
+}
+
+/// Where to go once a member: enrollment first when the role requires two-factor.
+#[cfg(feature = "ssr")]
+fn after_joining(invitation: &server::ByToken, mfa_enrolled: bool) {
+    if invitation.role_requires_mfa() && !mfa_enrolled {
+        leptos_axum::redirect("/settings/security?required=1&next=/");
+    } else {
+        leptos_axum::redirect("/");
+    }
+}
+
+/// Accepts an invitation as the signed-in user, whose address must be the invited one, and
+/// switches to the organization.
+#[server(prefix = "/api", endpoint = "invitations/accept")]
+pub async fn accept_invitation(token: String) -> Result<(), AppError> {
+    let cx = guard_user(&ACCEPT).await?;
+    let mut tx = cx.state.db.begin().await?;
+    let invitation = server::by_token(&mut tx, &token).await?;
+    server::accept(&mut tx, &invitation, &cx.access.user_id, &cx.access.email, cx.now).await?;
+    session::set_active_org(&mut tx, &cx.session_id, Some(&invitation.org_id)).await?;
+    audit::record(
+        &mut tx,
+        &Event::new("team.invite_accept", Actor::user(&cx.access.user_id, &cx.access.email), Outcome::Allowed)
+            .org(Some(&invitation.org_id))
+            .target("invitation", &invitation.id)
+            .metadata(json!({ "role": invitation.role_name, "new_account": false }))
+            .request(&cx.meta),
+        cx.now,
+    )
+    .await?;
+    tx.commit().await?;
+    after_joining(&invitation, cx.access.mfa_enrolled);
+    Ok(())
+}
+
+/// Public: accepts an invitation by creating the invited account (name and password) and
+/// signing it in. An address that already has an account is asked to sign in instead.
+#[server(prefix = "/api", endpoint = "invitations/accept_new")]
+pub async fn accept_invitation_new_account(token: String, name: String, password: String) -> Result<(), AppError> {
+    // public: the token in the link is the capability, and the account is new.
+    let state = app_state()?;
+    let meta = RequestMeta::current(&state.config);
+    let now = now();
+    let name = crate::auth::validate_person_name(&name)?;
+    let invitation = {
+        let mut conn = state.db.conn().await?;
+        server::by_token(&mut conn, &token).await?
+    };
+    invitation.check_open(now)?;
+    crate::auth::password::check_new_password(&password, &invitation.email)
+        .map_err(|p| AppError::invalid("password", p.message()))?;
+    let hash = state.hasher.hash(&password).await?;
+    let user_id = crate::db::new_id();
+    let mut tx = state.db.begin().await?;
+    let created = sqlx::query(
+        "INSERT INTO users (id, email, name, password_hash, platform_staff, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, 0, $5, $5) ON CONFLICT (email) DO NOTHING",
+    )
+    .bind(&user_id)
+    .bind(&invitation.email)
+    .bind(&name)
+    .bind(&hash)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if created == 0 {
+        return Err(AppError::conflict(
+            "email_taken",
+            "An account with this address already exists: sign in, then open the link again.",
+        ));
+    }
+    server::accept(&mut tx, &invitation, &user_id, &invitation.email, now).await?;
+    if let Some(old) = &meta.session_token {
+        session::delete_by_token(&mut tx, old).await?;
+    }
+    let new_session =
+        session::create(&mut tx, &state.config, &user_id, Some(&invitation.org_id), false, &meta, now).await?;
+    audit::record(
+        &mut tx,
+        &Event::new("team.invite_accept", Actor::user(&user_id, &invitation.email), Outcome::Allowed)
+            .org(Some(&invitation.org_id))
+            .target("invitation", &invitation.id)
+            .metadata(json!({ "role": invitation.role_name, "new_account": true }))
+            .request(&meta),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    set_cookie(session::session_cookie(&state.config, &new_session.token));
+    after_joining(&invitation, false);
+    Ok(())
+}

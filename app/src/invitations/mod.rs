@@ -1,0 +1,15 @@
+//! Invitations: owners and admins invite people by email with a role; the link signs a new
+//! person up, or adds a signed-in person with that address, to the organization.
+
+pub mod api;
+pub mod components;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+/// Addresses one batch may hold.
+pub const MAX_BATCH: usize = 50;
+/// Days an invitation lasts unless the inviter says otherwise, and at most.
+pub const DEFAULT_DAYS: i64 = 7;
+pub const MAX_DAYS: i64 = 30;
+/// The longest personal message.
+pub const MAX_MESSAGE_CHARS: usize = 1000;

@@ -1,0 +1,486 @@
+//! The roster rules (DESIGN §2, §3) on SQLite and PostgreSQL: role changes, removal, forced
+//! sign-out, and an organization that always keeps an owner, also under concurrent demotions.
+
+mod support;
+
+use app::access::{Access, Permission, load_access};
+use app::auth::session::create as create_session;
+use app::error::AppError;
+use app::request::RequestMeta;
+use app::team::server as team;
+use support::TestDb;
+
+const NOW: i64 = 1_800_000_000;
+
+struct Org {
+    id: String,
+}
+
+async fn org(t: &TestDb, name: &str) -> Org {
+    let id = format!("org-{name}");
+    sqlx::query(
+        "INSERT INTO organizations (id, name, slug, timezone, currency, onboarding_state, created_at, updated_at) \
+         VALUES ($1, $2, $3, 'UTC', 'EUR', 'complete', 0, 0)",
+    )
+    .bind(&id)
+    .bind(name)
+    .bind(name.to_lowercase())
+    .execute(t.db.pool())
+    .await
+    .unwrap();
+    for key in ["owner", "admin", "finance_admin", "finance", "analyst", "member", "viewer"] {
+        sqlx::query(
+            "INSERT INTO roles (id, org_id, role_key, name, builtin, created_at, updated_at) \
+             VALUES ($1, $2, $3, $3, 1, 0, 0)",
+        )
+        .bind(role_id(&id, key))
+        .bind(&id)
+        .bind(key)
+        .execute(t.db.pool())
+        .await
+        .unwrap();
+    }
+    Org { id }
+}
+
+fn role_id(org_id: &str, key: &str) -> String {
+    format!("{org_id}-{key}")
+}
+
+/// A user with two-factor authentication on, member of `org` with `role`; returns the
+/// membership id and the user id.
+async fn member(t: &TestDb, org: &Org, email: &str, role: &str) -> (String, String) {
+    let user_id = format!("user-{email}");
+    sqlx::query(
+        "INSERT INTO users (id, email, name, password_hash, mfa_enrolled_at, created_at, updated_at) \
+         VALUES ($1, $2, $2, 'x', 0, 0, 0) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(&user_id)
+    .bind(email)
+    .execute(t.db.pool())
+    .await
+    .unwrap();
+    let id = format!("m-{}-{email}", org.id);
+    sqlx::query(
+        "INSERT INTO memberships (id, org_id, user_id, role_id, created_at, updated_at) VALUES ($1, $2, $3, $4, 0, 0)",
+    )
+    .bind(&id)
+    .bind(&org.id)
+    .bind(&user_id)
+    .bind(role_id(&org.id, role))
+    .execute(t.db.pool())
+    .await
+    .unwrap();
+    (id, user_id)
+}
+
+/// A fresh MFA-verified session of `user_id` in `org`, and the access it gives at `now`.
+async fn signed_in(t: &TestDb, user_id: &str, org: &Org, now: i64) -> (String, Access) {
+    let mut conn = t.db.conn().await.unwrap();
+    let s = create_session(&mut conn, &t.config(), user_id, Some(&org.id), true, &RequestMeta::default(), now)
+        .await
+        .unwrap();
+    drop(conn);
+    let access = access_of(t, &s.token, now).await.expect("a live session");
+    (s.token, access)
+}
+
+async fn access_of(t: &TestDb, token: &str, now: i64) -> Option<Access> {
+    load_access(&t.db, &t.config(), Some(token), now).await.unwrap().map(|(a, _)| a)
+}
+
+fn code(result: Result<impl std::fmt::Debug, AppError>) -> String {
+    result.expect_err("refused").code().to_string()
+}
+
+async fn role_of(t: &TestDb, membership: &str) -> String {
+    sqlx::query_scalar("SELECT r.role_key FROM memberships m JOIN roles r ON r.id = m.role_id WHERE m.id = $1")
+        .bind(membership)
+        .fetch_one(t.db.pool())
+        .await
+        .unwrap()
+}
+
+async fn change(t: &TestDb, editor: &Access, org: &Org, member: &str, role: &str) -> Result<(), AppError> {
+    let mut tx = t.db.begin().await.unwrap();
+    let result = team::change_role(&mut tx, editor, &org.id, member, &role_id(&org.id, role), NOW).await;
+    if result.is_ok() {
+        tx.commit().await.unwrap();
+    }
+    result.map(|_| ())
+}
+
+db_test!(role_changes_follow_the_rules, |t| {
+    let acme = org(t, "Acme").await;
+    let (owner_m, owner) = member(t, &acme, "owner@a.test", "owner").await;
+    let (admin_m, admin) = member(t, &acme, "admin@a.test", "admin").await;
+    let (viewer_m, _) = member(t, &acme, "viewer@a.test", "viewer").await;
+    let (_, owner_access) = signed_in(t, &owner, &acme, NOW).await;
+    let (admin_token, admin_access) = signed_in(t, &admin, &acme, NOW).await;
+
+    // Nobody changes their own role.
+    assert_eq!(code(change(t, &admin_access, &acme, &admin_m, "viewer").await), "own_membership");
+    assert_eq!(code(change(t, &owner_access, &acme, &owner_m, "admin").await), "own_membership");
+    // Nobody gives a role holding permissions they do not hold: an admin cannot make owners
+    // (nor members: orders.write is not an admin permission).
+    assert!(!admin_access.permissions.contains(Permission::OrdersWrite));
+    assert_eq!(code(change(t, &admin_access, &acme, &viewer_m, "owner").await), "role_exceeds_yours");
+    assert_eq!(code(change(t, &admin_access, &acme, &viewer_m, "member").await), "role_exceeds_yours");
+    // Only an owner changes an owner's role.
+    assert_eq!(code(change(t, &admin_access, &acme, &owner_m, "viewer").await), "owner_only");
+    // Another tenant's role or membership: not found.
+    let globex = org(t, "Globex").await;
+    let (globex_m, _) = member(t, &globex, "g@g.test", "viewer").await;
+    assert!(matches!(change(t, &owner_access, &acme, &globex_m, "viewer").await, Err(AppError::NotFound)));
+    let mut tx = t.db.begin().await.unwrap();
+    let globex_admin = role_id(&globex.id, "admin");
+    let foreign_role = team::change_role(&mut tx, &owner_access, &acme.id, &viewer_m, &globex_admin, NOW).await;
+    assert!(matches!(foreign_role, Err(AppError::NotFound)));
+    drop(tx);
+    assert_eq!(role_of(t, &viewer_m).await, "viewer");
+
+    // What the rules allow happens, and applies to the very next request.
+    change(t, &admin_access, &acme, &viewer_m, "analyst").await.unwrap_err(); // analytics.* is not the admin's
+    change(t, &owner_access, &acme, &viewer_m, "analyst").await.unwrap();
+    assert_eq!(role_of(t, &viewer_m).await, "analyst");
+    change(t, &owner_access, &acme, &admin_m, "viewer").await.unwrap();
+    let demoted = access_of(t, &admin_token, NOW + 1).await.unwrap();
+    assert!(!demoted.permissions.contains(Permission::TeamManage));
+    assert_eq!(demoted.org.unwrap().role_key, "viewer");
+});
+
+db_test!(the_last_owner_stays_an_owner, |t| {
+    let acme = org(t, "Acme").await;
+    let (a_m, a) = member(t, &acme, "a@a.test", "owner").await;
+    let (b_m, b) = member(t, &acme, "b@a.test", "owner").await;
+    let (_, a_access) = signed_in(t, &a, &acme, NOW).await;
+    // A demotes B: fine, A remains. B (now admin) cannot touch A, and A cannot demote A.
+    change(t, &a_access, &acme, &b_m, "admin").await.unwrap();
+    let b_access = signed_in(t, &b, &acme, NOW).await.1;
+    assert_eq!(code(change(t, &b_access, &acme, &a_m, "admin").await), "owner_only");
+    assert_eq!(code(change(t, &a_access, &acme, &a_m, "admin").await), "own_membership");
+    // Removing the last owner is refused too (here by way of a second owner account that
+    // is then removed).
+    let (c_m, c) = member(t, &acme, "c@a.test", "owner").await;
+    let (_, c_access) = signed_in(t, &c, &acme, NOW).await;
+    let mut tx = t.db.begin().await.unwrap();
+    team::remove(&mut tx, &c_access, &acme.id, &a_m).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = t.db.begin().await.unwrap();
+    assert_eq!(code(team::remove(&mut tx, &c_access, &acme.id, &c_m).await), "own_membership");
+    drop(tx);
+    assert_eq!(role_of(t, &c_m).await, "owner");
+});
+
+db_test!(two_owners_demoting_each_other_at_once_leave_one_owner, |t| {
+    let acme = org(t, "Acme").await;
+    let (a_m, a) = member(t, &acme, "a@a.test", "owner").await;
+    let (b_m, b) = member(t, &acme, "b@a.test", "owner").await;
+    let (_, a_access) = signed_in(t, &a, &acme, NOW).await;
+    let (_, b_access) = signed_in(t, &b, &acme, NOW).await;
+    for round in 0..5 {
+        // Both start from two owners…
+        for m in [&a_m, &b_m] {
+            sqlx::query("UPDATE memberships SET role_id = $1 WHERE id = $2")
+                .bind(role_id(&acme.id, "owner"))
+                .bind(m)
+                .execute(t.db.pool())
+                .await
+                .unwrap();
+        }
+        // …and demote each other in two transactions running at the same time.
+        let (first, second) =
+            tokio::join!(change(t, &a_access, &acme, &b_m, "admin"), change(t, &b_access, &acme, &a_m, "admin"),);
+        let owners = [role_of(t, &a_m).await, role_of(t, &b_m).await].iter().filter(|r| *r == "owner").count();
+        assert_eq!(owners, 1, "round {round}: {first:?} / {second:?}");
+        assert_eq!(first.is_ok() as u8 + second.is_ok() as u8, 1, "round {round}");
+        let refused = if first.is_err() { first } else { second };
+        assert_eq!(code(refused), "last_owner", "round {round}");
+    }
+});
+
+db_test!(removal_and_forced_sign_out_apply_at_once_and_only_here, |t| {
+    let acme = org(t, "Acme").await;
+    let globex = org(t, "Globex").await;
+    let (_, owner) = member(t, &acme, "owner@a.test", "owner").await;
+    let (x_acme, x) = member(t, &acme, "x@x.test", "analyst").await;
+    member(t, &globex, "x@x.test", "admin").await;
+    let (_, owner_access) = signed_in(t, &owner, &acme, NOW).await;
+
+    // Forced sign-out: the session that had Acme active loses it and falls back to Globex.
+    let (x_token, _) = signed_in(t, &x, &acme, NOW).await;
+    let mut tx = t.db.begin().await.unwrap();
+    let target = team::force_sign_out(&mut tx, &owner_access, &acme.id, &x_acme, NOW + 10).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(target.email, "x@x.test");
+    let after = access_of(t, &x_token, NOW + 11).await.expect("still signed in to Globex");
+    assert_eq!(after.org.unwrap().org_id, globex.id);
+    // Signing in again afterwards brings Acme back.
+    let (_, fresh) = signed_in(t, &x, &acme, NOW + 20).await;
+    assert_eq!(fresh.org.unwrap().org_id, acme.id);
+
+    // Removal: grants go with the membership, the session falls back the same way.
+    let (x_token, _) = signed_in(t, &x, &acme, NOW + 30).await;
+    sqlx::query(
+        "INSERT INTO grants (id, org_id, user_id, permission, granted_at) VALUES ('g1', $1, $2, 'analytics.export', 0)",
+    )
+    .bind(&acme.id)
+    .bind(&x)
+    .execute(t.db.pool())
+    .await
+    .unwrap();
+    let mut tx = t.db.begin().await.unwrap();
+    team::remove(&mut tx, &owner_access, &acme.id, &x_acme).await.unwrap();
+    tx.commit().await.unwrap();
+    let after = access_of(t, &x_token, NOW + 31).await.unwrap();
+    assert_eq!(after.org.unwrap().org_id, globex.id);
+    let grants: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM grants WHERE user_id = $1")
+        .bind(&x)
+        .fetch_one(t.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(grants, 0);
+    // Removing again: not found.
+    let mut tx = t.db.begin().await.unwrap();
+    assert!(matches!(team::remove(&mut tx, &owner_access, &acme.id, &x_acme).await, Err(AppError::NotFound)));
+});
+
+db_test!(the_roster_shows_two_factor_and_role_conflicts, |t| {
+    let acme = org(t, "Acme").await;
+    let globex = org(t, "Globex").await;
+    member(t, &acme, "owner@a.test", "owner").await;
+    member(t, &acme, "c@c.test", "analyst").await;
+    member(t, &globex, "c@c.test", "admin").await;
+    let (_, fin) = member(t, &acme, "fin@a.test", "finance").await;
+    sqlx::query("UPDATE users SET mfa_enrolled_at = NULL WHERE id = $1").bind(&fin).execute(t.db.pool()).await.unwrap();
+    let mut conn = t.db.conn().await.unwrap();
+    let roster = team::list(&mut conn, &acme.id, "UTC").await.unwrap();
+    let by = |email: &str| roster.iter().find(|m| m.email == email).unwrap().clone();
+    assert!(by("c@c.test").role_conflict);
+    assert!(!by("owner@a.test").role_conflict);
+    assert!(by("fin@a.test").mfa_missing());
+    assert!(!by("owner@a.test").mfa_missing());
+    assert!(!by("c@c.test").mfa_required);
+    // Globex's roster does not leak Acme: only its own member, with the same flag.
+    let globex_roster = team::list(&mut conn, &globex.id, "UTC").await.unwrap();
+    assert_eq!(globex_roster.len(), 1);
+    assert!(globex_roster[0].role_conflict);
+});
+
+async fn set_grants(
+    t: &TestDb,
+    editor: &Access,
+    org: &Org,
+    member: &str,
+    wanted: &[Permission],
+    expires_at: Option<i64>,
+    now: i64,
+) -> Result<app::grants::server::GrantChange, AppError> {
+    let mut tx = t.db.begin().await.unwrap();
+    let result = app::grants::server::set(&mut tx, editor, &org.id, member, wanted, expires_at, now).await;
+    if result.is_ok() {
+        tx.commit().await.unwrap();
+    }
+    result
+}
+
+db_test!(analytics_grants_apply_on_the_next_request_and_expire, |t| {
+    use app::access::Permission::*;
+    use app::grants::api::Source;
+    let acme = org(t, "Acme").await;
+    let (_, owner) = member(t, &acme, "owner@a.test", "owner").await;
+    let (analyst_m, analyst) = member(t, &acme, "ana@a.test", "analyst").await;
+    let (admin_m, admin) = member(t, &acme, "admin@a.test", "admin").await;
+    let (_, owner_access) = signed_in(t, &owner, &acme, NOW).await;
+    let (token, before) = signed_in(t, &analyst, &acme, NOW).await;
+    assert!(!before.permissions.contains(AnalyticsViewRevenue));
+
+    // Revenue granted (sales is the role's: skipped), export until tomorrow.
+    let change =
+        set_grants(t, &owner_access, &acme, &analyst_m, &[AnalyticsViewRevenue, AnalyticsViewSales], None, NOW).await;
+    assert_eq!(change.unwrap().added, vec!["analytics.view_revenue"]);
+    set_grants(t, &owner_access, &acme, &analyst_m, &[AnalyticsViewRevenue, AnalyticsExport], Some(NOW + 86_400), NOW)
+        .await
+        .unwrap();
+    let now = access_of(t, &token, NOW + 1).await.unwrap();
+    assert!(now.permissions.contains(AnalyticsViewRevenue) && now.permissions.contains(AnalyticsExport));
+    // A day later (a new session: the old one has idled out) the export grant has ended.
+    let later = signed_in(t, &analyst, &acme, NOW + 86_400).await.1;
+    assert!(later.permissions.contains(AnalyticsViewRevenue) && !later.permissions.contains(AnalyticsExport));
+
+    // The page shows role, grant (with who and until when) and absence.
+    let mut conn = t.db.conn().await.unwrap();
+    let rows = app::grants::server::list(&mut conn, &acme.id, "UTC", NOW + 1).await.unwrap();
+    drop(conn);
+    let ana = rows.iter().find(|r| r.email == "ana@a.test").unwrap();
+    assert_eq!(ana.sources[0], Source::Role); // analytics.view
+    assert!(matches!(&ana.sources[1], Source::Grant { by: Some(by), until: None, .. } if by == "owner@a.test"));
+    assert_eq!(ana.sources[2], Source::Role); // view_sales
+    assert!(matches!(&ana.sources[4], Source::Grant { until: Some(_), .. }));
+
+    // Unticking revokes at once.
+    let change = set_grants(t, &owner_access, &acme, &analyst_m, &[AnalyticsExport], None, NOW + 2).await.unwrap();
+    assert_eq!(change.removed, vec!["analytics.view_revenue"]);
+    assert!(!access_of(t, &token, NOW + 3).await.unwrap().permissions.contains(AnalyticsViewRevenue));
+
+    // Nobody grants what they do not hold; another tenant's member is not found.
+    let (_, admin_access) = signed_in(t, &admin, &acme, NOW).await;
+    let _ = admin_m;
+    let refused = set_grants(t, &admin_access, &acme, &analyst_m, &[AnalyticsViewRevenue], None, NOW).await;
+    assert_eq!(code(refused), "grant_exceeds_yours");
+    let globex = org(t, "Globex").await;
+    let (globex_m, _) = member(t, &globex, "g@g.test", "viewer").await;
+    let foreign = set_grants(t, &owner_access, &acme, &globex_m, &[AnalyticsView], None, NOW).await;
+    assert!(matches!(foreign, Err(AppError::NotFound)));
+});
+
+#[test]
+fn grant_expiry_is_a_future_day_within_a_year() {
+    use app::grants::server::parse_expiry;
+    assert_eq!(parse_expiry(None, "UTC", NOW).unwrap(), None);
+    assert_eq!(parse_expiry(Some(" "), "UTC", NOW).unwrap(), None);
+    // NOW is 2027-01-15 08:00 UTC.
+    assert_eq!(parse_expiry(Some("2027-01-16"), "UTC", NOW).unwrap(), Some(1_800_057_600));
+    assert_eq!(parse_expiry(Some("2027-01-16"), "Asia/Kolkata", NOW).unwrap(), Some(1_800_057_600 - 19_800));
+    for bad in ["2027-01-15", "2020-01-01", "2029-01-01", "16/01/2027", "2027-02-30", "'; DROP TABLE grants"] {
+        assert_eq!(parse_expiry(Some(bad), "UTC", NOW).unwrap_err().field(), Some("expires_on"), "{bad}");
+    }
+}
+
+async fn invite(
+    t: &TestDb,
+    inviter: &Access,
+    org: &Org,
+    emails: &str,
+    role: &str,
+    now: i64,
+) -> Result<app::invitations::server::Batch, AppError> {
+    use app::invitations::server::{self as inv, Sender};
+    let sender = Sender { org_id: &org.id, org_name: "Acme", inviter, public_origin: "http://127.0.0.1:3000" };
+    let mut tx = t.db.begin().await.unwrap();
+    let result =
+        inv::invite(&mut tx, &sender, &inv::split_emails(emails), &role_id(&org.id, role), "Welcome!", 7, now).await;
+    if result.is_ok() {
+        tx.commit().await.unwrap();
+    }
+    result
+}
+
+async fn by_token(t: &TestDb, token: &str) -> Result<app::invitations::server::ByToken, AppError> {
+    let mut conn = t.db.conn().await.unwrap();
+    app::invitations::server::by_token(&mut conn, token).await
+}
+
+db_test!(a_batch_invites_the_valid_addresses_and_names_each_bad_one, |t| {
+    let acme = org(t, "Acme").await;
+    let (_, owner) = member(t, &acme, "owner@a.test", "owner").await;
+    member(t, &acme, "already@a.test", "viewer").await;
+    let (_, admin) = member(t, &acme, "admin@a.test", "admin").await;
+    let (_, owner_access) = signed_in(t, &owner, &acme, NOW).await;
+    let (_, admin_access) = signed_in(t, &admin, &acme, NOW).await;
+
+    let batch = invite(
+        t,
+        &owner_access,
+        &acme,
+        "new1@x.test, New2@X.test\nnot-an-email; new1@x.test already@a.test",
+        "viewer",
+        NOW,
+    )
+    .await
+    .unwrap();
+    let sent: Vec<&str> = batch.sent.iter().map(|s| s.email.as_str()).collect();
+    assert_eq!(sent, ["new1@x.test", "new2@x.test"]);
+    let problems: Vec<(&str, &str)> = batch.problems.iter().map(|p| (p.email.as_str(), p.reason.as_str())).collect();
+    assert_eq!(
+        problems,
+        [
+            ("not-an-email", "not a valid email address"),
+            ("new1@x.test", "listed more than once"),
+            ("already@a.test", "already a member")
+        ]
+    );
+    // One email each through the outbox, carrying the link; only the token's hash is stored.
+    let mails: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM outbox WHERE body LIKE $1")
+        .bind(format!("%/invite/{}%", batch.sent[0].token))
+        .fetch_one(t.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(mails, 1);
+    let plain: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM invitations WHERE token_hash = $1")
+        .bind(&batch.sent[0].token)
+        .fetch_one(t.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(plain, 0);
+
+    // Inviting a pending address again is named; the limits hold; nothing is half-done.
+    let again = invite(t, &owner_access, &acme, "new1@x.test", "viewer", NOW).await.unwrap();
+    assert!(again.sent.is_empty() && again.problems[0].reason.starts_with("already invited"));
+    let many: String = (0..51).map(|i| format!("p{i}@x.test ")).collect();
+    assert_eq!(invite(t, &owner_access, &acme, &many, "viewer", NOW).await.err().unwrap().field(), Some("emails"));
+    assert_eq!(invite(t, &owner_access, &acme, "  ", "viewer", NOW).await.err().unwrap().field(), Some("emails"));
+    assert_eq!(code(invite(t, &admin_access, &acme, "boss@x.test", "owner", NOW).await), "role_exceeds_yours");
+    let count: i64 =
+        sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM invitations").fetch_one(t.db.pool()).await.unwrap();
+    assert_eq!(count, 2);
+    assert!(app::invitations::server::parse_days("0").is_err());
+    assert!(app::invitations::server::parse_days("31").is_err());
+    assert!(app::invitations::server::parse_days("x").is_err());
+    assert_eq!(app::invitations::server::parse_days("").unwrap(), 7);
+    assert_eq!(app::invitations::server::parse_days("30").unwrap(), 30);
+});
+
+db_test!(invitation_links_work_once_for_the_invited_address_until_they_expire, |t| {
+    use app::invitations::server as inv;
+    let acme = org(t, "Acme").await;
+    let (_, owner) = member(t, &acme, "owner@a.test", "owner").await;
+    let (_, owner_access) = signed_in(t, &owner, &acme, NOW).await;
+    let globex = org(t, "Globex").await;
+    let (_, joiner) = member(t, &globex, "joiner@x.test", "owner").await;
+    let (_, other) = member(t, &globex, "other@x.test", "viewer").await;
+
+    let sent = invite(t, &owner_access, &acme, "joiner@x.test", "analyst", NOW).await.unwrap().sent.remove(0);
+    let invitation = by_token(t, &sent.token).await.unwrap();
+    assert_eq!(invitation.info(None, NOW).state, app::invitations::api::InvitationState::Pending);
+    assert!(matches!(by_token(t, "no-such-token").await, Err(AppError::NotFound)));
+
+    // Another address is refused; the invited one joins with the role, once.
+    let mut tx = t.db.begin().await.unwrap();
+    assert_eq!(
+        code(inv::accept(&mut tx, &invitation, &other, "other@x.test", NOW + 1).await),
+        "invitation_other_email"
+    );
+    drop(tx);
+    let mut tx = t.db.begin().await.unwrap();
+    inv::accept(&mut tx, &invitation, &joiner, "Joiner@X.test", NOW + 1).await.unwrap();
+    tx.commit().await.unwrap();
+    let (_, joined) = signed_in(t, &joiner, &acme, NOW + 2).await;
+    assert_eq!(joined.org.unwrap().role_key, "analyst");
+    let used = by_token(t, &sent.token).await.unwrap();
+    let mut tx = t.db.begin().await.unwrap();
+    assert_eq!(code(inv::accept(&mut tx, &used, &joiner, "joiner@x.test", NOW + 3).await), "invitation_used");
+    drop(tx);
+
+    // Expired and revoked links say so; a resent link replaces the old one.
+    let late = invite(t, &owner_access, &acme, "late@x.test", "viewer", NOW).await.unwrap().sent.remove(0);
+    let expired = by_token(t, &late.token).await.unwrap();
+    assert_eq!(code(expired.check_open(NOW + 7 * 86_400)), "invitation_expired");
+    let sender = inv::Sender { org_id: &acme.id, org_name: "Acme", inviter: &owner_access, public_origin: "http://x" };
+    let mut tx = t.db.begin().await.unwrap();
+    let fresh = inv::resend(&mut tx, &sender, &late.id, NOW + 8 * 86_400).await.unwrap();
+    tx.commit().await.unwrap();
+    assert!(matches!(by_token(t, &late.token).await, Err(AppError::NotFound)), "the old link is dead");
+    by_token(t, &fresh.token).await.unwrap().check_open(NOW + 8 * 86_400 + 1).unwrap();
+    let mut tx = t.db.begin().await.unwrap();
+    assert_eq!(inv::revoke(&mut tx, &acme.id, &late.id, NOW + 9 * 86_400).await.unwrap(), "late@x.test");
+    tx.commit().await.unwrap();
+    assert_eq!(code(by_token(t, &fresh.token).await.unwrap().check_open(NOW + 9 * 86_400)), "invitation_revoked");
+    // Another tenant cannot touch Acme's invitations.
+    let mut tx = t.db.begin().await.unwrap();
+    assert!(matches!(inv::revoke(&mut tx, &globex.id, &late.id, NOW).await, Err(AppError::NotFound)));
+    drop(tx);
+    let mut conn = t.db.conn().await.unwrap();
+    let list = inv::list(&mut conn, &acme.id, "UTC", NOW + 9 * 86_400).await.unwrap();
+    assert_eq!((list.accepted, list.revoked, list.pending), (1, 1, 0));
+});
