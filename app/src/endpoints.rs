@@ -6,7 +6,7 @@
 //! matrix (also in `docs/privileges.md`, kept equal to it by a test).
 
 use crate::access::{Access, BuiltinRole, Denial, OrgAccess, PermissionSet, Requirement, decide};
-use crate::{analytics, audit, auth, grants, invitations, mfa, orgs, outbox, team};
+use crate::{analytics, audit, auth, grants, invitations, mfa, orgs, outbox, roles, team};
 use server_fn::ServerFn;
 
 /// Who may call an endpoint.
@@ -50,6 +50,13 @@ pub const ENDPOINTS: &[Endpoint] = &[
     guarded(team::api::ChangeMemberRole::PATH, "change a member's role", team::api::TEAM_MANAGE),
     guarded(team::api::RemoveMember::PATH, "remove a member", team::api::TEAM_MANAGE),
     guarded(team::api::ForceSignOut::PATH, "sign a member out", team::api::TEAM_MANAGE),
+    guarded(team::api::OfferOwnership::PATH, "offer ownership to a member", team::api::TRANSFER),
+    public(
+        team::api::PendingOwnershipOffer::PATH,
+        "an ownership offer to the caller",
+        "answers only about the caller's own session",
+    ),
+    guarded(team::api::AnswerOwnership::PATH, "accept or decline an ownership offer", Requirement::MEMBER),
     guarded(grants::api::ListAnalyticsAccess::PATH, "list analytics access", grants::api::GRANTS_MANAGE),
     guarded(grants::api::SetAnalyticsGrants::PATH, "set analytics grants", grants::api::GRANTS_MANAGE),
     guarded(invitations::api::InvitePeople::PATH, "invite people", invitations::api::TEAM_INVITE),
@@ -62,6 +69,10 @@ pub const ENDPOINTS: &[Endpoint] = &[
         "the link's 256-bit token is the key; unknown tokens are not found",
     ),
     guarded(invitations::api::AcceptInvitation::PATH, "accept an invitation", invitations::api::ACCEPT),
+    guarded(roles::api::ListRoles::PATH, "the role catalog", roles::api::ROLES_READ),
+    guarded(roles::api::CreateRole::PATH, "create a custom role", roles::api::ROLES_MANAGE),
+    guarded(roles::api::SetRolePermission::PATH, "edit a custom role", roles::api::ROLES_MANAGE),
+    guarded(roles::api::DeleteRole::PATH, "delete a custom role", roles::api::ROLES_MANAGE),
     guarded(outbox::api::ListOutbox::PATH, "read the mail outbox (operators)", outbox::api::OUTBOX_READ),
     public(
         invitations::api::AcceptInvitationNewAccount::PATH,

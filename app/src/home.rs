@@ -2,23 +2,27 @@
 
 use crate::access::{Denial, Domain, Permission, Requirement, decide};
 use crate::auth::api::SessionView;
+use crate::error::AppError;
 use crate::orgs::components::CreateOrganizationForm;
+use crate::team::api::{OwnershipOffer, pending_ownership_offer};
+use crate::team::components::OwnershipOfferBanner;
 use crate::ui::{AccessDenied, Page, current_session};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
+    let offer = Resource::new(|| (), |_| pending_ownership_offer());
     view! {
         <Title text="Workspace · Gatehouse"/>
         <Page requirement=Requirement::SIGNED_IN>
-            {current_session().map(|session| view! { <Home session/> })}
+            {current_session().map(|session| view! { <Home session offer/> })}
         </Page>
     }
 }
 
 #[component]
-fn Home(session: SessionView) -> impl IntoView {
+fn Home(session: SessionView, offer: Resource<Result<Option<OwnershipOffer>, AppError>>) -> impl IntoView {
     let access = session.access.clone();
     let Some(org) = access.org.clone() else {
         return view! {
@@ -57,6 +61,7 @@ fn Home(session: SessionView) -> impl IntoView {
         <section class="card">
             <h1>{format!("Welcome, {}", access.name)}</h1>
             {onboarding}
+            <OwnershipOfferBanner offer/>
             <dl class="facts">
                 <dt>"Organization"</dt><dd>{org.name.clone()}</dd>
                 <dt>"Your role"</dt><dd><span class="badge">{org.role_name.clone()}</span></dd>

@@ -15,6 +15,7 @@ pub mod invitations;
 pub mod mfa;
 pub mod orgs;
 pub mod outbox;
+pub mod roles;
 pub mod team;
 pub mod ui;
 
@@ -145,6 +146,7 @@ fn Shell() -> impl IntoView {
                 <Route path=path!("/settings/analytics-access") view=grants::components::AnalyticsAccessPage ssr=SsrMode::Async/>
                 <Route path=path!("/invite/:token") view=invitations::components::InvitePage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/outbox") view=outbox::components::OutboxPage ssr=SsrMode::Async/>
+                <Route path=path!("/settings/roles") view=roles::components::RolesPage ssr=SsrMode::Async/>
         </Routes>
     }
 }

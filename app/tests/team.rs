@@ -484,3 +484,152 @@ db_test!(invitation_links_work_once_for_the_invited_address_until_they_expire, |
     let list = inv::list(&mut conn, &acme.id, "UTC", NOW + 9 * 86_400).await.unwrap();
     assert_eq!((list.accepted, list.revoked, list.pending), (1, 1, 0));
 });
+
+async fn create_role(
+    t: &TestDb,
+    editor: &Access,
+    org: &Org,
+    name: &str,
+    template: Option<String>,
+) -> Result<app::roles::api::RoleView, AppError> {
+    let mut tx = t.db.begin().await.unwrap();
+    let result = app::roles::server::create(&mut tx, editor, &org.id, name, "", template.as_deref(), NOW).await;
+    if result.is_ok() {
+        tx.commit().await.unwrap();
+    }
+    result
+}
+
+async fn set_permission(
+    t: &TestDb,
+    editor: &Access,
+    org: &Org,
+    role: &str,
+    key: &str,
+    on: bool,
+) -> Result<app::roles::api::RoleView, AppError> {
+    let mut tx = t.db.begin().await.unwrap();
+    let result = app::roles::server::set_permission(&mut tx, editor, &org.id, role, key, on, NOW).await;
+    if result.is_ok() {
+        tx.commit().await.unwrap();
+    }
+    result.map(|(view, _)| view)
+}
+
+db_test!(custom_roles_hold_only_what_their_editor_holds, |t| {
+    use app::roles::server as roles;
+    let acme = org(t, "Acme").await;
+    let (_, owner) = member(t, &acme, "owner@a.test", "owner").await;
+    let (_, admin) = member(t, &acme, "admin@a.test", "admin").await;
+    let (_, owner_access) = signed_in(t, &owner, &acme, NOW).await;
+    let (_, admin_access) = signed_in(t, &admin, &acme, NOW).await;
+    // Names clashing with built-ins or each other are refused, with the field named.
+    for clash in ["Owner", "finance admin", "FINANCE_ADMIN", "  "] {
+        assert_eq!(
+            create_role(t, &owner_access, &acme, clash, None).await.unwrap_err().field(),
+            Some("name"),
+            "{clash}"
+        );
+    }
+    // From the viewer template; an admin cannot start from the member role (orders.write).
+    let support = create_role(t, &owner_access, &acme, "Support", Some(role_id(&acme.id, "viewer"))).await.unwrap();
+    assert_eq!(support.permissions, ["orders.read"]);
+    assert_eq!(create_role(t, &owner_access, &acme, "support", None).await.unwrap_err().field(), Some("name"));
+    assert_eq!(
+        code(create_role(t, &admin_access, &acme, "Desk", Some(role_id(&acme.id, "member"))).await),
+        "role_exceeds_yours"
+    );
+
+    let after = set_permission(t, &owner_access, &acme, &support.id, "customers.pii.read", true).await.unwrap();
+    assert!(after.mfa_required, "a privileged permission makes the role require MFA");
+    assert_eq!(
+        set_permission(t, &owner_access, &acme, &support.id, "platform.tenants.read", true).await.unwrap_err().field(),
+        Some("permission")
+    );
+    assert_eq!(
+        set_permission(t, &owner_access, &acme, &support.id, "no.such", true).await.unwrap_err().field(),
+        Some("permission")
+    );
+    assert_eq!(
+        code(set_permission(t, &admin_access, &acme, &support.id, "invoices.read", true).await),
+        "role_exceeds_yours"
+    );
+    assert_eq!(
+        code(set_permission(t, &owner_access, &acme, &role_id(&acme.id, "viewer"), "orders.write", true).await),
+        "builtin_role"
+    );
+
+    // A member holding the role gets an edit on their next request; a role in use stays.
+    let (m, user) = member(t, &acme, "agent@a.test", "viewer").await;
+    sqlx::query("UPDATE memberships SET role_id = $1 WHERE id = $2")
+        .bind(&support.id)
+        .bind(&m)
+        .execute(t.db.pool())
+        .await
+        .unwrap();
+    let (token, before) = signed_in(t, &user, &acme, NOW).await;
+    assert!(!before.permissions.contains(Permission::OrdersWrite));
+    set_permission(t, &owner_access, &acme, &support.id, "orders.write", true).await.unwrap();
+    assert!(access_of(t, &token, NOW + 1).await.unwrap().permissions.contains(Permission::OrdersWrite));
+    let mut tx = t.db.begin().await.unwrap();
+    assert_eq!(code(roles::delete(&mut tx, &acme.id, &support.id).await), "role_in_use");
+    drop(tx);
+    // Unused, it goes; another tenant cannot see it at all.
+    let spare = create_role(t, &owner_access, &acme, "Spare", None).await.unwrap();
+    let globex = org(t, "Globex").await;
+    let mut tx = t.db.begin().await.unwrap();
+    assert!(matches!(roles::delete(&mut tx, &globex.id, &spare.id).await, Err(AppError::NotFound)));
+    assert_eq!(roles::delete(&mut tx, &acme.id, &spare.id).await.unwrap(), "Spare");
+    tx.commit().await.unwrap();
+    let mut conn = t.db.conn().await.unwrap();
+    let names: Vec<String> = roles::list(&mut conn, &acme.id).await.unwrap().into_iter().map(|r| r.name).collect();
+    assert_eq!(names.first().map(String::as_str), Some("owner"));
+    assert_eq!(names.last().map(String::as_str), Some("Support"));
+});
+
+db_test!(ownership_moves_only_when_the_new_owner_accepts, |t| {
+    let acme = org(t, "Acme").await;
+    let (owner_m, owner) = member(t, &acme, "owner@a.test", "owner").await;
+    let (admin_m, admin) = member(t, &acme, "admin@a.test", "admin").await;
+    let (_, viewer) = member(t, &acme, "viewer@a.test", "viewer").await;
+    let (_, owner_access) = signed_in(t, &owner, &acme, NOW).await;
+    let (_, admin_access) = signed_in(t, &admin, &acme, NOW).await;
+    let offer = |editor: Access, to: String| async move {
+        let mut tx = t.db.begin().await.unwrap();
+        let r = team::offer_ownership(&mut tx, &editor, "org-Acme", &to, NOW).await;
+        if r.is_ok() {
+            tx.commit().await.unwrap();
+        }
+        r.map(|(id, _)| id)
+    };
+    assert_eq!(code(offer(admin_access.clone(), owner_m.clone()).await), "owner_only");
+    assert_eq!(code(offer(owner_access.clone(), owner_m.clone()).await), "already_owner");
+    let first = offer(owner_access.clone(), admin_m.clone()).await.unwrap();
+    // Nothing changed yet; only the addressee sees the offer; a new offer replaces it.
+    assert_eq!(role_of(t, &admin_m).await, "admin");
+    let mut conn = t.db.conn().await.unwrap();
+    assert!(team::offer_for(&mut conn, &acme.id, &viewer, NOW).await.unwrap().is_none());
+    assert_eq!(team::offer_for(&mut conn, &acme.id, &admin, NOW).await.unwrap().unwrap().id, first);
+    drop(conn);
+    let second = offer(owner_access.clone(), admin_m.clone()).await.unwrap();
+    let answer = |user: String, id: String, accept: bool, now: i64| async move {
+        let mut tx = t.db.begin().await.unwrap();
+        let r = team::answer_ownership(&mut tx, "org-Acme", &user, &id, accept, now).await;
+        if r.is_ok() {
+            tx.commit().await.unwrap();
+        }
+        r.map(|_| ())
+    };
+    assert!(matches!(answer(admin.clone(), first, true, NOW).await, Err(AppError::NotFound)), "cancelled");
+    assert!(matches!(answer(viewer.clone(), second.clone(), true, NOW).await, Err(AppError::NotFound)), "not theirs");
+    let expired = NOW + team::TRANSFER_DAYS * 86_400;
+    assert!(matches!(answer(admin.clone(), second.clone(), true, expired).await, Err(AppError::NotFound)), "expired");
+    answer(admin.clone(), second, true, NOW + 1).await.unwrap();
+    assert_eq!((role_of(t, &admin_m).await.as_str(), role_of(t, &owner_m).await.as_str()), ("owner", "admin"));
+    // Declining changes nothing.
+    let (_, new_owner_access) = signed_in(t, &admin, &acme, NOW + 2).await;
+    let (viewer_m, _) = (format!("m-{}-viewer@a.test", acme.id), ());
+    let third = offer(new_owner_access, viewer_m.clone()).await.unwrap();
+    answer(viewer.clone(), third, false, NOW + 3).await.unwrap();
+    assert_eq!(role_of(t, &viewer_m).await, "viewer");
+});

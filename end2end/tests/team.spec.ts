@@ -1,4 +1,4 @@
-import { test, expect, signIn, hydrated, uniqueEmail, AppShell } from './fixtures/app';
+import { test, expect, signIn, signUpOwner, hydrated, uniqueEmail, AppShell } from './fixtures/app';
 
 /** Opens a member's page from the roster. */
 async function openMember(page: import('@playwright/test').Page, name: string) {
@@ -156,4 +156,82 @@ test("the owner's whole flow: invite, accept elsewhere, change role, grant, revo
   for (const action of ['team.invite', 'team.invite_accept', 'team.role_change', 'team.member_remove']) {
     await expect(log).toContainText(action);
   }
+});
+
+test('the role catalog: built-in roles explained, a custom role created, edited and deleted', async ({ page }) => {
+  await signIn(page, 'admin@acme.test');
+  await page.goto('/settings/roles');
+  await hydrated(page);
+  const owner = page.getByRole('region', { name: /^Owner/ });
+  await expect(owner).toContainText('Everything in the organization');
+  await expect(owner).toContainText('requires two-factor');
+  await expect(page.getByRole('region', { name: /^Support agent/ })).toContainText('See customer details');
+
+  const form = page.getByRole('region', { name: 'New custom role' });
+  await form.getByLabel('Name').fill('Owner');
+  await form.getByRole('button', { name: 'Create role' }).click();
+  await expect(form.getByRole('alert')).toContainText('built-in role');
+  const name = `Desk ${Date.now() % 100000}`;
+  await form.getByLabel('Name').fill(name);
+  await form.getByLabel('Permissions').selectOption({ label: 'Start from Viewer' });
+  await form.getByRole('button', { name: 'Create role' }).click();
+  const role = page.getByRole('region', { name: new RegExp(`^${name}`) });
+  await expect(role).toContainText('custom');
+  // The admin holds no finance permission, so cannot add one.
+  await role.getByRole('button', { name: `Add View invoices to ${name}` }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'invoices.read' })).toBeVisible();
+  await role.getByRole('button', { name: `Add Read audit log to ${name}` }).click();
+  await expect(role.getByRole('button', { name: `Remove Read audit log from ${name}` })).toBeVisible();
+  await expect(role).toContainText('requires two-factor');
+  await role.getByRole('button', { name: `Delete the role ${name}` }).click();
+  await expect(page.getByRole('region', { name: new RegExp(`^${name}`) })).toHaveCount(0);
+});
+
+test('ownership moves to a member only when they accept', async ({ browser }) => {
+  test.setTimeout(150_000);
+  // A fresh organization, so the demo's owners stay as they are.
+  const owner = await browser.newPage();
+  const ownerEmail = uniqueEmail('handover');
+  await signUpOwner(owner, { name: 'Hana Handover', email: ownerEmail, password: 'a handover passphrase', organization: 'Handover Ltd' });
+  await owner.getByRole('button', { name: 'Finish setup' }).click();
+  await owner.goto('/settings/team');
+  await hydrated(owner);
+  const heirEmail = uniqueEmail('heir');
+  const invite = owner.getByRole('region', { name: 'Invite people' });
+  await invite.getByLabel('Email addresses').fill(heirEmail);
+  await invite.getByLabel('Role').selectOption({ label: 'Viewer' });
+  await invite.getByRole('button', { name: 'Send invitations' }).click();
+  await expect(invite.getByRole('status')).toContainText(heirEmail);
+
+  const ops = await browser.newPage();
+  await signIn(ops, 'ops@gatehouse.test');
+  await ops.goto('/admin/outbox');
+  const body = await ops.getByRole('row', { name: new RegExp(heirEmail) }).first().locator('pre').textContent();
+  const link = new URL(body!.match(/https?:\/\/\S+\/invite\/\S+/)![0]).pathname;
+  await ops.context().close();
+  const heir = await browser.newPage();
+  await heir.goto(link);
+  await hydrated(heir);
+  await heir.getByLabel('Your name').fill('Hugo Heir');
+  await heir.getByLabel('Password').fill('the heir passphrase here');
+  await heir.getByRole('button', { name: 'Create account and join' }).click();
+  await expect(heir.getByRole('heading', { name: 'Welcome, Hugo Heir' })).toBeVisible();
+
+  await openMember(owner, 'Hugo Heir');
+  await owner.getByRole('button', { name: 'Offer ownership to Hugo Heir' }).click();
+  await expect(owner.getByText('Offer sent')).toBeVisible();
+  await expect(owner.locator('.facts')).toContainText('Viewer');
+
+  await heir.reload();
+  const banner = heir.getByRole('region', { name: 'Ownership offer' });
+  await expect(banner).toContainText('Hana Handover offers you ownership');
+  await hydrated(heir);
+  await banner.getByRole('button', { name: 'Accept ownership' }).click();
+  await expect(heir.locator('.facts')).toContainText('Owner');
+  await owner.reload();
+  await expect(owner.locator('.facts')).toContainText('Owner');
+  await owner.goto('/');
+  await expect(owner.locator('.facts')).toContainText('Admin');
+  await owner.context().close();
+  await heir.context().close();
 });

@@ -1,7 +1,7 @@
 //! `seed-demo`: organizations and users anyone can try at once (DESIGN §10). Idempotent:
 //! what exists is left alone, so a second run changes nothing.
 
-use app::access::{BuiltinRole, Permission};
+use app::access::{BuiltinRole, Permission, PermissionSet};
 use app::audit::{self, Actor, Event, Outcome};
 use app::auth::PasswordHasher;
 use app::config::SecretKey;
@@ -71,6 +71,18 @@ pub const MEMBERSHIPS: &[(&str, &str, BuiltinRole)] = &[
 pub const GRANTS: &[(&str, &str, Permission, &str)] =
     &[("analyst@acme.test", "Acme Retail", Permission::AnalyticsViewRevenue, "owner@acme.test")];
 
+/// A custom role in Acme: (name, description, permissions).
+pub const CUSTOM_ROLE: (&str, &str, &[Permission]) = (
+    "Support agent",
+    "Answers customers: reads and enters orders and sees customer details.",
+    &[Permission::OrdersRead, Permission::OrdersWrite, Permission::CustomersPiiRead],
+);
+
+/// Invitations to Acme, sent by its owner: (email, role, days from now it expires; negative:
+/// already expired).
+pub const INVITATIONS: &[(&str, BuiltinRole, i64)] =
+    &[("new.hire@example.test", BuiltinRole::Member, 7), ("late.joiner@example.test", BuiltinRole::Viewer, -3)];
+
 /// What a run created.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct SeedReport {
@@ -79,6 +91,8 @@ pub struct SeedReport {
     pub memberships: usize,
     pub totp_enrollments: usize,
     pub grants: usize,
+    pub custom_roles: usize,
+    pub invitations: usize,
 }
 
 pub async fn seed(db: &Db, hasher: &PasswordHasher, key: &SecretKey, now: i64) -> Result<SeedReport> {
@@ -172,6 +186,64 @@ pub async fn seed(db: &Db, hasher: &PasswordHasher, key: &SecretKey, now: i64) -
         .execute(&mut *tx)
         .await?
         .rows_affected() as usize;
+    }
+    let acme = org_id(&mut tx, "Acme Retail").await?.ok_or(AppError::Internal)?;
+    let acme_owner = user_id(&mut tx, "owner@acme.test").await?.ok_or(AppError::Internal)?;
+    let (name, description, permissions) = CUSTOM_ROLE;
+    let exists: Option<String> = sqlx::query_scalar("SELECT id FROM roles WHERE org_id = $1 AND name = $2")
+        .bind(&acme)
+        .bind(name)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if exists.is_none() {
+        let id = new_id();
+        sqlx::query(
+            "INSERT INTO roles (id, org_id, role_key, name, description, builtin, permissions, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $7)",
+        )
+        .bind(&id)
+        .bind(&acme)
+        .bind(format!("custom_{}", &id[..8]))
+        .bind(name)
+        .bind(description)
+        .bind(PermissionSet::of(permissions).to_keys())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        report.custom_roles += 1;
+    }
+    for (email, role, days) in INVITATIONS {
+        let exists: Option<String> = sqlx::query_scalar("SELECT id FROM invitations WHERE org_id = $1 AND email = $2")
+            .bind(&acme)
+            .bind(email)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if exists.is_some() {
+            continue;
+        }
+        let role_id: String = sqlx::query_scalar("SELECT id FROM roles WHERE org_id = $1 AND role_key = $2")
+            .bind(&acme)
+            .bind(role.key())
+            .fetch_one(&mut *tx)
+            .await?;
+        // The links of demo invitations are never shown: their tokens are thrown away.
+        let (_, token_hash) = app::auth::session::new_token();
+        let sent = now.min(now + days * 86_400 - 7 * 86_400);
+        sqlx::query(
+            "INSERT INTO invitations (id, org_id, email, role_id, message, token_hash, invited_by, days_valid, \
+             expires_at, created_at, updated_at) VALUES ($1, $2, $3, $4, '', $5, $6, 7, $7, $8, $8)",
+        )
+        .bind(new_id())
+        .bind(&acme)
+        .bind(email)
+        .bind(&role_id)
+        .bind(&token_hash)
+        .bind(&acme_owner)
+        .bind(now + days * 86_400)
+        .bind(sent)
+        .execute(&mut *tx)
+        .await?;
+        report.invitations += 1;
     }
     let secret = app::mfa::totp::from_base32(DEMO_TOTP_SECRET).ok_or(AppError::Internal)?;
     for email in TOTP_ENROLLED {

@@ -71,13 +71,15 @@ async fn run(command: Command, config: Config) -> Result<(), Box<dyn std::error:
             let hasher = app::auth::PasswordHasher::new(config.hash_concurrency);
             let report = demo::seed(&db, &hasher, &config.secret_key, db::now()).await?;
             println!(
-                "demo data: {} users, {} organizations, {} memberships, {} TOTP enrollments, {} grants created \
-                 (password: {}, TOTP secret: {})",
+                "demo data: {} users, {} organizations, {} memberships, {} TOTP enrollments, {} grants, \
+                 {} custom roles, {} invitations created (password: {}, TOTP secret: {})",
                 report.users,
                 report.organizations,
                 report.memberships,
                 report.totp_enrollments,
                 report.grants,
+                report.custom_roles,
+                report.invitations,
                 demo::DEMO_PASSWORD,
                 demo::DEMO_TOTP_SECRET
             );

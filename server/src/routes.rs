@@ -17,8 +17,12 @@ pub fn router(state: AppState) -> Router {
     let page_state = state.clone();
     let fallback_state = state.clone();
     let options = state.leptos_options.clone();
+    // The wasm, JS and CSS bundles, with conditional requests answered properly (304); the
+    // Leptos fallback below would render a page for anything but a 200.
+    let pkg = format!("{}/{}", options.site_root, options.site_pkg_dir);
     Router::new()
         .route("/healthz", get(health))
+        .nest_service(&format!("/{}", options.site_pkg_dir), tower_http::services::ServeDir::new(pkg))
         .route(app::audit::api::EXPORT_PATH, post(crate::export::audit_csv))
         .leptos_routes_with_context(
             &state,

@@ -8,7 +8,7 @@ use app::auth::PasswordHasher;
 use app::auth::server::{SignInStep, complete_second_factor, sign_in};
 use app::request::RequestMeta;
 use server::demo::{
-    DEMO_PASSWORD, DEMO_TOTP_SECRET, GRANTS, MEMBERSHIPS, ORGS, SeedReport, TOTP_ENROLLED, USERS, seed,
+    DEMO_PASSWORD, DEMO_TOTP_SECRET, GRANTS, INVITATIONS, MEMBERSHIPS, ORGS, SeedReport, TOTP_ENROLLED, USERS, seed,
 };
 use support::count;
 
@@ -23,9 +23,12 @@ db_test!(seeding_twice_changes_nothing, |t| {
             memberships: MEMBERSHIPS.len(),
             totp_enrollments: TOTP_ENROLLED.len(),
             grants: GRANTS.len(),
+            custom_roles: 1,
+            invitations: INVITATIONS.len(),
         }
     );
-    let tables = ["users", "organizations", "roles", "memberships", "subscriptions", "grants", "audit_events"];
+    let tables =
+        ["users", "organizations", "roles", "memberships", "subscriptions", "grants", "invitations", "audit_events"];
     let mut before = Vec::new();
     for table in tables {
         before.push(count(&t.db, table).await);

@@ -25,6 +25,8 @@ struct World {
     globex: String,
     acme_member: String,
     globex_member: String,
+    /// A role of Globex (its viewer role).
+    globex_role: String,
     /// A session of another user (Globex's owner).
     foreign_session: String,
 }
@@ -62,6 +64,9 @@ async fn world(t: &TestDb) -> World {
         .await,
         globex_member: id("SELECT m.id FROM memberships m JOIN users u ON u.id = m.user_id \
                            WHERE u.email = 'owner@globex.test'")
+        .await,
+        globex_role: id("SELECT r.id FROM roles r JOIN organizations o ON o.id = r.org_id \
+                         WHERE o.name = 'Globex' AND r.role_key = 'viewer'")
         .await,
     }
 }
@@ -122,6 +127,10 @@ const GUARD_ONLY: &[&str] = &[
     "/api/invitations/show",
     "/api/invitations/accept",
     "/api/invitations/accept_new",
+    "/api/roles/permission",
+    "/api/roles/delete",
+    "/api/team/ownership/offer",
+    "/api/team/ownership/answer",
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -174,7 +183,18 @@ fn body(endpoint: &Endpoint, w: &World, scope: Scope, n: usize) -> Option<String
         "/api/team/member" => format!("member_id={}", if own { &w.acme_member } else { &w.globex_member }),
         "/api/team/roles" if own => String::new(),
         "/api/grants/list" if own => String::new(),
-        "/api/invitations/list" | "/api/admin/outbox" if own => String::new(),
+        "/api/invitations/list" | "/api/admin/outbox" | "/api/roles/list" | "/api/team/ownership/pending" if own => {
+            String::new()
+        }
+        "/api/team/ownership/offer" => {
+            format!("member_id={}", if own { "no-such-member" } else { &w.globex_member })
+        }
+        "/api/team/ownership/answer" if own => "transfer_id=no-such-offer&accept=true".into(),
+        "/api/roles/create" if own => format!("name=Matrix+role+{n}&description=&template_id="),
+        "/api/roles/permission" => {
+            format!("role_id={}&permission=orders.read&enabled=true", if own { "no-such-role" } else { &w.globex_role })
+        }
+        "/api/roles/delete" => format!("role_id={}", if own { "no-such-role" } else { &w.globex_role }),
         "/api/invitations/create" if own => {
             format!("emails=matrix-{n}%40example.test&role_id=no-such-role&message=&expires_in_days=7")
         }

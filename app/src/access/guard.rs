@@ -44,6 +44,24 @@ impl Ctx {
     pub fn user_id(&self) -> &str {
         &self.access.user_id
     }
+
+    /// Records that the caller did `action` to `target` (kind, id) in the active organization,
+    /// in the transaction `tx` of the change itself.
+    pub async fn audit(
+        &self,
+        tx: &mut Conn,
+        action: &str,
+        target: (&str, &str),
+        metadata: serde_json::Value,
+    ) -> Result<()> {
+        let event = Event::new(action, Actor::user(self.user_id(), &self.access.email), Outcome::Allowed)
+            .org(Some(self.org_id()))
+            .target(target.0, target.1)
+            .metadata(metadata)
+            .request(&self.meta);
+        audit::record(tx, &event, self.now).await?;
+        Ok(())
+    }
 }
 
 /// Checks `requirement` for the current request and returns the caller's context in their

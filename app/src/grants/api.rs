@@ -6,11 +6,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
-use {
-    crate::access::guard,
-    crate::audit::{self, Actor, Event, Outcome},
-    serde_json::json,
-};
+use {crate::access::guard, serde_json::json};
 
 /// Reading and changing grants.
 pub const GRANTS_MANAGE: Requirement = Requirement::all(&[Permission::GrantsManage]);
@@ -66,21 +62,18 @@ pub async fn set_analytics_grants(
     let mut tx = cx.state.db.begin().await?;
     let change = super::server::set(&mut tx, &cx.access, cx.org_id(), &member_id, &wanted, expires_at, cx.now).await?;
     if !change.added.is_empty() || !change.removed.is_empty() {
-        audit::record(
+        cx.audit(
             &mut tx,
-            &Event::new("grants.update", Actor::user(cx.user_id(), &cx.access.email), Outcome::Allowed)
-                .org(Some(cx.org_id()))
-                .target("membership", &member_id)
-                .metadata(json!({
-                    "member": change.email,
-                    "before": change.before,
-                    "after": change.after,
-                    "added": change.added,
-                    "removed": change.removed,
-                    "expires_at": expires_at,
-                }))
-                .request(&cx.meta),
-            cx.now,
+            "grants.update",
+            ("membership", &member_id),
+            json!({
+                "member": change.email,
+                "before": change.before,
+                "after": change.after,
+                "added": change.added,
+                "removed": change.removed,
+                "expires_at": expires_at,
+            }),
         )
         .await?;
     }

@@ -120,14 +120,11 @@ pub async fn invite_people(
     let mut tx = cx.state.db.begin().await?;
     let batch = server::invite(&mut tx, &sender(&cx), &list, &role_id, &message, days, cx.now).await?;
     for sent in &batch.sent {
-        audit::record(
+        cx.audit(
             &mut tx,
-            &Event::new("team.invite", Actor::user(cx.user_id(), &cx.access.email), Outcome::Allowed)
-                .org(Some(cx.org_id()))
-                .target("invitation", &sent.id)
-                .metadata(json!({ "email": sent.email, "role": sent.role_key, "expires_at": sent.expires_at }))
-                .request(&cx.meta),
-            cx.now,
+            "team.invite",
+            ("invitation", &sent.id),
+            json!({ "email": sent.email, "role": sent.role_key, "expires_at": sent.expires_at }),
         )
         .await?;
     }
@@ -149,14 +146,11 @@ pub async fn resend_invitation(invitation_id: String) -> Result<(), AppError> {
     let cx = guard(&TEAM_INVITE).await?;
     let mut tx = cx.state.db.begin().await?;
     let sent = server::resend(&mut tx, &sender(&cx), &invitation_id, cx.now).await?;
-    audit::record(
+    cx.audit(
         &mut tx,
-        &Event::new("team.invite_resend", Actor::user(cx.user_id(), &cx.access.email), Outcome::Allowed)
-            .org(Some(cx.org_id()))
-            .target("invitation", &sent.id)
-            .metadata(json!({ "email": sent.email, "expires_at": sent.expires_at }))
-            .request(&cx.meta),
-        cx.now,
+        "team.invite_resend",
+        ("invitation", &sent.id),
+        json!({ "email": sent.email, "expires_at": sent.expires_at }),
     )
     .await?;
     tx.commit().await?;
@@ -169,16 +163,7 @@ pub async fn revoke_invitation(invitation_id: String) -> Result<(), AppError> {
     let cx = guard(&TEAM_INVITE).await?;
     let mut tx = cx.state.db.begin().await?;
     let email = server::revoke(&mut tx, cx.org_id(), &invitation_id, cx.now).await?;
-    audit::record(
-        &mut tx,
-        &Event::new("team.invite_revoke", Actor::user(cx.user_id(), &cx.access.email), Outcome::Allowed)
-            .org(Some(cx.org_id()))
-            .target("invitation", &invitation_id)
-            .metadata(json!({ "email": email }))
-            .request(&cx.meta),
-        cx.now,
-    )
-    .await?;
+    cx.audit(&mut tx, "team.invite_revoke", ("invitation", &invitation_id), json!({ "email": email })).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -6,11 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::access::{Permission, Requirement};
 #[cfg(feature = "ssr")]
-use {
-    crate::access::guard,
-    crate::audit::{self, Actor, Event, Outcome},
-    serde_json::json,
-};
+use {crate::access::guard, serde_json::json};
 
 /// A member of the organization as the roster shows them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -90,14 +86,11 @@ pub async fn change_member_role(member_id: String, role_id: String) -> Result<()
     let cx = guard(&TEAM_MANAGE).await?;
     let mut tx = cx.state.db.begin().await?;
     let change = super::server::change_role(&mut tx, &cx.access, cx.org_id(), &member_id, &role_id, cx.now).await?;
-    audit::record(
+    cx.audit(
         &mut tx,
-        &Event::new("team.role_change", Actor::user(cx.user_id(), &cx.access.email), Outcome::Allowed)
-            .org(Some(cx.org_id()))
-            .target("membership", &member_id)
-            .metadata(json!({ "member": change.email, "before": change.before, "after": change.after }))
-            .request(&cx.meta),
-        cx.now,
+        "team.role_change",
+        ("membership", &member_id),
+        json!({ "member": change.email, "before": change.before, "after": change.after }),
     )
     .await?;
     tx.commit().await?;
@@ -110,14 +103,11 @@ pub async fn remove_member(member_id: String) -> Result<(), AppError> {
     let cx = guard(&TEAM_MANAGE).await?;
     let mut tx = cx.state.db.begin().await?;
     let removed = super::server::remove(&mut tx, &cx.access, cx.org_id(), &member_id).await?;
-    audit::record(
+    cx.audit(
         &mut tx,
-        &Event::new("team.member_remove", Actor::user(cx.user_id(), &cx.access.email), Outcome::Allowed)
-            .org(Some(cx.org_id()))
-            .target("membership", &member_id)
-            .metadata(json!({ "member": removed.email, "before": removed.role_key, "after": null }))
-            .request(&cx.meta),
-        cx.now,
+        "team.member_remove",
+        ("membership", &member_id),
+        json!({ "member": removed.email, "before": removed.role_key, "after": null }),
     )
     .await?;
     tx.commit().await?;
@@ -131,14 +121,70 @@ pub async fn force_sign_out(member_id: String) -> Result<(), AppError> {
     let cx = guard(&TEAM_MANAGE).await?;
     let mut tx = cx.state.db.begin().await?;
     let target = super::server::force_sign_out(&mut tx, &cx.access, cx.org_id(), &member_id, cx.now).await?;
-    audit::record(
+    cx.audit(&mut tx, "team.force_sign_out", ("membership", &member_id), json!({ "member": target.email })).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Offering ownership: an owner's permission, and step-up (DESIGN §5) — an owner fresh from
+/// an MFA sign-in is exempt.
+pub const TRANSFER: Requirement = Requirement::all(&[Permission::OrgOwnershipTransfer]).with_step_up();
+
+/// An ownership offer waiting for the caller's answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnershipOffer {
+    pub id: String,
+    pub from_name: String,
+    /// In the organization's timezone.
+    pub expires: String,
+}
+
+/// Offers ownership to a member, who must accept it. Requires `org.ownership.transfer` and
+/// step-up.
+#[server(prefix = "/api", endpoint = "team/ownership/offer")]
+pub async fn offer_ownership(member_id: String) -> Result<(), AppError> {
+    let cx = guard(&TRANSFER).await?;
+    let mut tx = cx.state.db.begin().await?;
+    let (id, target) = super::server::offer_ownership(&mut tx, &cx.access, cx.org_id(), &member_id, cx.now).await?;
+    cx.audit(&mut tx, "team.ownership_offer", ("ownership_transfer", &id), json!({ "to": target.email })).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Public: the ownership offer addressed to the caller in their active organization, if any
+/// (`None` for visitors and people without an organization).
+#[server(prefix = "/api", endpoint = "team/ownership/pending")]
+pub async fn pending_ownership_offer() -> Result<Option<OwnershipOffer>, AppError> {
+    // public: answers only about the caller's own session, like /api/session.
+    let state = crate::state::app_state()?;
+    let meta = crate::request::RequestMeta::current(&state.config);
+    let now = crate::db::now();
+    let access = crate::access::load_access(&state.db, &state.config, meta.session_token.as_deref(), now).await?;
+    let Some(org) = access.as_ref().and_then(|(a, _)| a.org.clone()) else { return Ok(None) };
+    let user_id = access.map(|(a, _)| a.user_id).unwrap_or_default();
+    let mut conn = state.db.conn().await?;
+    let offer = super::server::offer_for(&mut conn, &org.org_id, &user_id, now).await?;
+    Ok(offer.map(|o| OwnershipOffer {
+        id: o.id,
+        from_name: o.from_name,
+        expires: crate::time::format_local(o.expires_at, &org.timezone),
+    }))
+}
+
+/// Accepts (`accept` = "true") or declines the ownership offer addressed to the caller.
+#[server(prefix = "/api", endpoint = "team/ownership/answer")]
+pub async fn answer_ownership(transfer_id: String, accept: String) -> Result<(), AppError> {
+    let cx = guard(&Requirement::MEMBER).await?;
+    let accept = accept == "true";
+    let mut tx = cx.state.db.begin().await?;
+    let offer =
+        super::server::answer_ownership(&mut tx, cx.org_id(), cx.user_id(), &transfer_id, accept, cx.now).await?;
+    let action = if accept { "team.ownership_accept" } else { "team.ownership_decline" };
+    cx.audit(
         &mut tx,
-        &Event::new("team.force_sign_out", Actor::user(cx.user_id(), &cx.access.email), Outcome::Allowed)
-            .org(Some(cx.org_id()))
-            .target("membership", &member_id)
-            .metadata(json!({ "member": target.email }))
-            .request(&cx.meta),
-        cx.now,
+        action,
+        ("ownership_transfer", &offer.id),
+        json!({ "from_user": offer.from_user_id, "before": "owner → admin", "accepted": accept }),
     )
     .await?;
     tx.commit().await?;

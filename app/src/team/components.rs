@@ -2,9 +2,10 @@
 //! owner or admin takes: change role, force sign-out, remove.
 
 use super::api::{
-    AssignableRole, ChangeMemberRole, ForceSignOut, Member, RemoveMember, TEAM_MANAGE, TEAM_READ, get_member,
-    list_assignable_roles, list_members,
+    AnswerOwnership, AssignableRole, ChangeMemberRole, ForceSignOut, Member, OfferOwnership, OwnershipOffer,
+    RemoveMember, TEAM_MANAGE, TEAM_READ, get_member, list_assignable_roles, list_members,
 };
+use crate::access::{Permission, Requirement};
 use crate::error::AppError;
 use crate::invitations::api::TEAM_INVITE;
 use crate::invitations::components::{InvitationPanel, Invitations};
@@ -144,6 +145,7 @@ struct MemberActions {
     remove: ServerAction<RemoveMember>,
     member: Resource<Result<Member, AppError>>,
     roles: Resource<Result<Vec<AssignableRole>, AppError>>,
+    offer: ServerAction<OfferOwnership>,
 }
 
 #[component]
@@ -155,7 +157,14 @@ pub fn MemberPage() -> impl IntoView {
         |(id, _)| get_member(id),
     );
     let roles = Resource::new(|| (), |_| list_assignable_roles());
-    provide_context(MemberActions { role, sign_out: ServerAction::new(), remove: ServerAction::new(), member, roles });
+    provide_context(MemberActions {
+        role,
+        sign_out: ServerAction::new(),
+        remove: ServerAction::new(),
+        member,
+        roles,
+        offer: ServerAction::new(),
+    });
     view! {
         <Title text="Member · Gatehouse"/>
         <Page requirement=TEAM_READ>
@@ -171,7 +180,9 @@ fn MemberDetails() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match a.member.await {
-                    Ok(m) => view! {
+                    Ok(m) => {
+                        let (for_actions, for_owner) = (m.clone(), m.clone());
+                        view! {
                         <section class="card narrow">
                             <p><a href="/settings/team">"← Team"</a></p>
                             <h1>{m.name.clone()}</h1>
@@ -190,9 +201,13 @@ fn MemberDetails() -> impl IntoView {
                             })}
                         </section>
                         <WhenAllowed requirement=TEAM_MANAGE>
-                            <MemberActionsPanel member=m.clone()/>
+                            <MemberActionsPanel member=for_actions.clone()/>
                         </WhenAllowed>
-                    }.into_any(),
+                        <WhenAllowed requirement=OFFER_VISIBLE>
+                            <OwnershipPanel member=for_owner.clone()/>
+                        </WhenAllowed>
+                    }.into_any()
+                    }
                     Err(error) => view! { <ErrorPanel error/> }.into_any(),
                 }
             })}
@@ -268,4 +283,72 @@ fn MemberActionsPanel(member: Member) -> impl IntoView {
         </section>
     }
     .into_any()
+}
+
+/// Who sees the ownership panel (the server also asks for step-up when offering).
+const OFFER_VISIBLE: Requirement = Requirement::all(&[Permission::OrgOwnershipTransfer]);
+
+#[component]
+fn OwnershipPanel(member: Member) -> impl IntoView {
+    let a = expect_context::<MemberActions>();
+    let own = current_session().is_some_and(|s| s.access.user_id == member.user_id);
+    if own || member.role_key == "owner" {
+        return None;
+    }
+    let result: Signal<Option<Result<(), AppError>>> = a.offer.value().into();
+    let label = format!("Offer ownership to {}", member.name);
+    Some(view! {
+        <section class="card narrow" aria-labelledby="ownership-title">
+            <h2 id="ownership-title">"Ownership"</h2>
+            <p class="muted">
+                "Hand the organization to this member. Nothing changes until they accept; then they become "
+                "owner and you become admin."
+            </p>
+            <ActionForm action=a.offer>
+                <input type="hidden" name="member_id" value=member.id.clone()/>
+                <ErrorAlert result/>
+                <SuccessNote result message="Offer sent: it waits for their answer for 7 days."/>
+                <button type="submit" class="button-secondary">{label}</button>
+            </ActionForm>
+        </section>
+    })
+}
+
+/// The banner on the home page of a member who was offered ownership.
+#[component]
+pub fn OwnershipOfferBanner(offer: Resource<Result<Option<OwnershipOffer>, AppError>>) -> impl IntoView {
+    let answer = ServerAction::<AnswerOwnership>::new();
+    let result: Signal<Option<Result<(), AppError>>> = answer.value().into();
+    // Accepting changes the caller's role: the header and home follow.
+    let ctx = crate::ui::use_session();
+    Effect::new(move |_| {
+        if matches!(result.get(), Some(Ok(()))) {
+            ctx.reload();
+        }
+    });
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let Ok(Some(o)) = offer.await else { return None };
+                let (accept_id, decline_id) = (o.id.clone(), o.id.clone());
+                Some(view! {
+                    <section class="alert alert-warn" role="region" aria-label="Ownership offer">
+                        <p>{format!("{} offers you ownership of this organization (until {}).", o.from_name, o.expires)}</p>
+                        <ActionForm action=answer attr:class="inline-form">
+                            <input type="hidden" name="transfer_id" value=accept_id/>
+                            <input type="hidden" name="accept" value="true"/>
+                            <button type="submit">"Accept ownership"</button>
+                        </ActionForm>
+                        <ActionForm action=answer attr:class="inline-form">
+                            <input type="hidden" name="transfer_id" value=decline_id/>
+                            <input type="hidden" name="accept" value="false"/>
+                            <button type="submit" class="button-secondary">"Decline"</button>
+                        </ActionForm>
+                        <ErrorAlert result/>
+                    </section>
+                })
+            })}
+        </Transition>
+        <SuccessNote result message="Done."/>
+    }
 }

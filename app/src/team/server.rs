@@ -311,3 +311,126 @@ pub async fn roles(conn: &mut Conn, editor: &Access, org_id: &str) -> Result<Vec
         })
         .collect())
 }
+
+/// How long an ownership offer waits for its answer.
+pub const TRANSFER_DAYS: i64 = 7;
+
+/// An open ownership offer, as its recipient sees it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Transfer {
+    pub id: String,
+    pub from_user_id: String,
+    pub from_name: String,
+    pub to_user_id: String,
+    pub expires_at: i64,
+}
+
+/// Offers ownership of `org_id` to member `member_id`, as `editor` (an owner). A previous
+/// open offer is cancelled. The recipient must accept before anything changes.
+pub async fn offer_ownership(
+    conn: &mut Conn,
+    editor: &Access,
+    org_id: &str,
+    member_id: &str,
+    now: i64,
+) -> Result<(String, Target)> {
+    lock_org(conn, org_id).await?;
+    let target = target(conn, org_id, member_id).await?;
+    if !editor_is_owner(editor) {
+        return Err(AppError::conflict("owner_only", "Only an owner can hand over the organization."));
+    }
+    if target.user_id == editor.user_id || target.is_owner() {
+        return Err(AppError::conflict("already_owner", "Offer ownership to a member who is not an owner yet."));
+    }
+    sqlx::query(
+        "UPDATE ownership_transfers SET status = 'cancelled', updated_at = $1 WHERE org_id = $2 AND status = 'pending'",
+    )
+    .bind(now)
+    .bind(org_id)
+    .execute(&mut *conn)
+    .await?;
+    let id = crate::db::new_id();
+    sqlx::query(
+        "INSERT INTO ownership_transfers (id, org_id, from_user_id, to_user_id, expires_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6)",
+    )
+    .bind(&id)
+    .bind(org_id)
+    .bind(&editor.user_id)
+    .bind(&target.user_id)
+    .bind(now + TRANSFER_DAYS * 86_400)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok((id, target))
+}
+
+/// The open, unexpired offer of `org_id` addressed to `user_id`, if any.
+pub async fn offer_for(conn: &mut Conn, org_id: &str, user_id: &str, now: i64) -> Result<Option<Transfer>> {
+    Ok(sqlx::query_as(
+        "SELECT t.id, t.from_user_id, u.name AS from_name, t.to_user_id, t.expires_at FROM ownership_transfers t \
+         JOIN users u ON u.id = t.from_user_id \
+         WHERE t.org_id = $1 AND t.to_user_id = $2 AND t.status = 'pending' AND t.expires_at > $3",
+    )
+    .bind(org_id)
+    .bind(user_id)
+    .bind(now)
+    .fetch_optional(&mut *conn)
+    .await?)
+}
+
+/// The recipient's answer. Accepting makes them owner and the offering owner an admin, in
+/// one step under the organization's lock; the offer must still be open and its sender still
+/// an owner.
+pub async fn answer_ownership(
+    conn: &mut Conn,
+    org_id: &str,
+    user_id: &str,
+    transfer_id: &str,
+    accept: bool,
+    now: i64,
+) -> Result<Transfer> {
+    lock_org(conn, org_id).await?;
+    let offer =
+        offer_for(conn, org_id, user_id, now).await?.filter(|t| t.id == transfer_id).ok_or(AppError::NotFound)?;
+    let status = if accept { "accepted" } else { "declined" };
+    sqlx::query("UPDATE ownership_transfers SET status = $1, updated_at = $2 WHERE id = $3 AND org_id = $4")
+        .bind(status)
+        .bind(now)
+        .bind(transfer_id)
+        .bind(org_id)
+        .execute(&mut *conn)
+        .await?;
+    if !accept {
+        return Ok(offer);
+    }
+    let role = |key: &'static str| {
+        sqlx::query_scalar::<_, String>("SELECT id FROM roles WHERE org_id = $1 AND role_key = $2 AND builtin = 1")
+            .bind(org_id)
+            .bind(key)
+    };
+    let owner_role = role("owner").fetch_one(&mut *conn).await?;
+    let admin_role = role("admin").fetch_one(&mut *conn).await?;
+    let demoted = sqlx::query(
+        "UPDATE memberships SET role_id = $1, updated_at = $2 WHERE org_id = $3 AND user_id = $4 AND role_id = $5",
+    )
+    .bind(&admin_role)
+    .bind(now)
+    .bind(org_id)
+    .bind(&offer.from_user_id)
+    .bind(&owner_role)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if demoted == 0 {
+        return Err(AppError::conflict("offer_stale", "Whoever offered this is no longer an owner; the offer lapsed."));
+    }
+    sqlx::query("UPDATE memberships SET role_id = $1, updated_at = $2 WHERE org_id = $3 AND user_id = $4")
+        .bind(&owner_role)
+        .bind(now)
+        .bind(org_id)
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(offer)
+}

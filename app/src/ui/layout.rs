@@ -11,6 +11,7 @@ const NAV: &[(&str, &str, Requirement)] = &[
     ("Home", "/", Requirement::MEMBER),
     ("Analytics", "/analytics", Requirement::all(&[crate::access::Permission::AnalyticsView])),
     ("Team", "/settings/team", crate::team::api::TEAM_READ),
+    ("Roles", "/settings/roles", crate::roles::api::ROLES_READ),
     ("Audit log", "/settings/audit", crate::audit::api::AUDIT_READ),
     ("Analytics access", "/settings/analytics-access", crate::grants::api::GRANTS_MANAGE),
     ("Settings", "/settings/organization", crate::orgs::api::ORG_SETTINGS),
