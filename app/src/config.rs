@@ -34,7 +34,7 @@ pub struct Config {
     /// `GATEHOUSE_SECRET_KEY` (base64 of 32 random bytes) or `GATEHOUSE_SECRET_KEY_FILE` (a
     /// file holding that): encrypts TOTP secrets at rest. Required; there is no default.
     pub secret_key: SecretKey,
-    /// `GATEHOUSE_SMTP_URL`: `smtp://user:pass@host:port` (STARTTLS) or `smtps://…`; without
+    /// `GATEHOUSE_SMTP_URL`: lettre's SMTP URL (`smtps://…`, `smtp://…?tls=required`); without
     /// it mail stays in the outbox for operators to read.
     pub smtp_url: Option<String>,
     /// `GATEHOUSE_MAIL_FROM` (default `Gatehouse <no-reply@gatehouse.invalid>`).

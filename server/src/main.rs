@@ -112,8 +112,17 @@ async fn run(command: Command, config: Config) -> Result<(), Box<dyn std::error:
 async fn serve(db: Db, config: Config) -> Result<(), Box<dyn std::error::Error>> {
     let leptos = get_configuration(None)?.leptos_options;
     let addr = leptos.site_addr;
+    let relay = match &config.smtp_url {
+        Some(url) => {
+            Some(app::mail::Relay::new(url, &config.mail_from).map_err(|e| format!("GATEHOUSE_SMTP_URL: {e}"))?)
+        }
+        None => None,
+    };
     let state = AppState::new(leptos, db.clone(), config);
     tokio::spawn(housekeeping(db.clone()));
+    if let Some(relay) = relay {
+        tokio::spawn(relay_mail(db.clone(), relay));
+    }
     let app = routes::router(state);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("listening on http://{addr}");
@@ -140,6 +149,17 @@ async fn housekeeping(db: Db) {
         match result {
             Ok((sessions, throttles)) => tracing::debug!(sessions, throttles, "housekeeping"),
             Err(error) => tracing::warn!(%error, "housekeeping failed"),
+        }
+    }
+}
+
+/// Sends the outbox by SMTP every few seconds (only with `GATEHOUSE_SMTP_URL`).
+async fn relay_mail(db: Db, relay: app::mail::Relay) {
+    let mut every = tokio::time::interval(Duration::from_secs(5));
+    loop {
+        every.tick().await;
+        if let Err(error) = relay.send_pending(&db, db::now()).await {
+            tracing::warn!(%error, "mail relay round failed");
         }
     }
 }
