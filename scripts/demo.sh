@@ -22,6 +22,9 @@ Demo accounts (password for all: correct-horse-battery-staple):
   consultant@example.test          Acme Retail (analyst) and Globex (admin)
   ops@gatehouse.test               platform staff
 
+Two-factor codes: add the secret GATEHOUSEDEMOTOTPSECRET234567XYZ to an authenticator app
+(every account above but finadmin, member and viewer; finadmin is asked to set it up).
+
 TXT
 step "serving http://127.0.0.1:3000 (Ctrl-C to stop)"
 exec ./target/debug/gatehouse serve
