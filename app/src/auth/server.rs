@@ -8,7 +8,7 @@ use super::{MAX_PASSWORD_CHARS, validate_email, validate_person_name};
 use crate::access::{role_requires_mfa, stored_role};
 use crate::audit::{self, Actor, Event, Outcome};
 use crate::config::Config;
-use crate::db::Db;
+use crate::db::{Conn, Db};
 use crate::error::{AppError, Result};
 use crate::orgs::{self, server::NewOrg};
 use crate::request::RequestMeta;
@@ -44,6 +44,30 @@ impl SignUpInput {
     }
 }
 
+/// Creates a (non-staff) account; `None` when the address already has one.
+pub async fn insert_user(
+    conn: &mut Conn,
+    email: &str,
+    name: &str,
+    password_hash: &str,
+    now: i64,
+) -> Result<Option<String>> {
+    let user_id = crate::db::new_id();
+    let inserted = sqlx::query(
+        "INSERT INTO users (id, email, name, password_hash, platform_staff, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, 0, $5, $5) ON CONFLICT (email) DO NOTHING",
+    )
+    .bind(&user_id)
+    .bind(email)
+    .bind(name)
+    .bind(password_hash)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok((inserted == 1).then_some(user_id))
+}
+
 /// Creates user + organization + owner membership + trial subscription + session in one
 /// transaction, audited in it: all of it, or nothing.
 pub async fn sign_up(
@@ -56,23 +80,10 @@ pub async fn sign_up(
 ) -> Result<(NewSession, NewOrg)> {
     // Hash before the transaction: it is slow and needs no lock.
     let password_hash = hasher.hash(&input.password).await?;
-    let user_id = crate::db::new_id();
     let mut tx = db.begin().await?;
-    let inserted = sqlx::query(
-        "INSERT INTO users (id, email, name, password_hash, platform_staff, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, 0, $5, $5) ON CONFLICT (email) DO NOTHING",
-    )
-    .bind(&user_id)
-    .bind(&input.email)
-    .bind(&input.name)
-    .bind(&password_hash)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if inserted == 0 {
-        return Err(AppError::conflict("email_taken", "An account with this email already exists. Sign in instead."));
-    }
+    let user_id = insert_user(&mut tx, &input.email, &input.name, &password_hash, now).await?.ok_or_else(|| {
+        AppError::conflict("email_taken", "An account with this email already exists. Sign in instead.")
+    })?;
     let org = orgs::server::create_with_owner(&mut tx, &user_id, &input.organization, now).await?;
     if let Some(old) = &meta.session_token {
         session::delete_by_token(&mut tx, old).await?;

@@ -233,26 +233,14 @@ pub async fn accept_invitation_new_account(token: String, name: String, password
     crate::auth::password::check_new_password(&password, &invitation.email)
         .map_err(|p| AppError::invalid("password", p.message()))?;
     let hash = state.hasher.hash(&password).await?;
-    let user_id = crate::db::new_id();
     let mut tx = state.db.begin().await?;
-    let created = sqlx::query(
-        "INSERT INTO users (id, email, name, password_hash, platform_staff, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, 0, $5, $5) ON CONFLICT (email) DO NOTHING",
-    )
-    .bind(&user_id)
-    .bind(&invitation.email)
-    .bind(&name)
-    .bind(&hash)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if created == 0 {
-        return Err(AppError::conflict(
-            "email_taken",
-            "An account with this address already exists: sign in, then open the link again.",
-        ));
-    }
+    let user_id =
+        crate::auth::server::insert_user(&mut tx, &invitation.email, &name, &hash, now).await?.ok_or_else(|| {
+            AppError::conflict(
+                "email_taken",
+                "An account with this address already exists: sign in, then open the link again.",
+            )
+        })?;
     server::accept(&mut tx, &invitation, &user_id, &invitation.email, now).await?;
     if let Some(old) = &meta.session_token {
         session::delete_by_token(&mut tx, old).await?;
