@@ -1,13 +1,21 @@
 import type { FullConfig } from '@playwright/test';
-import * as fs from 'node:fs';
-import { LEDGER } from './tests/fixtures/totp';
+import { resetLedger } from './tests/fixtures/totp';
+import { createSharedSessions } from './tests/fixtures/sessions';
 
-// `cargo leptos end-to-end` starts the server and Playwright at the same moment: wait until
-// the app answers its health check (database included) before the first test.
+/**
+ * `cargo leptos end-to-end` and `scripts/test.sh` start the server and Playwright at the same
+ * moment: wait until the app answers its health check (database included), then sign in the
+ * demo accounts whose sessions the tests share.
+ */
 export default async function globalSetup(config: FullConfig) {
   // A fresh database: no time step is used yet.
-  fs.rmSync(LEDGER, { force: true });
+  resetLedger();
   const baseURL = config.projects[0].use.baseURL ?? 'http://127.0.0.1:3000';
+  await waitUntilHealthy(baseURL);
+  await createSharedSessions(baseURL);
+}
+
+async function waitUntilHealthy(baseURL: string) {
   const deadline = Date.now() + 180_000;
   let last = '';
   while (Date.now() < deadline) {

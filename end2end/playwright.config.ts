@@ -19,7 +19,9 @@ export default defineConfig({
   expect: { timeout: 15_000 },
   fullyParallel: true,
   workers: 2,
-  retries: 0,
+  // On CI one retry keeps a rare machine hiccup from failing the run; a test reported flaky
+  // there is a bug to fix, not a pass.
+  retries: process.env.CI ? 1 : 0,
   forbidOnly: true,
   reporter: [['list']],
   use: {

@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { test, expect, signIn } from './fixtures/app';
+import { test, expect, signIn, useSession } from './fixtures/app';
 
 test('a refused call is audited; the owner filters the log and exports it as CSV', async ({
   page,
@@ -16,7 +16,7 @@ test('a refused call is audited; the owner filters the log and exports it as CSV
   expect(JSON.stringify(body)).toContain('team.read');
   await member.context().close();
 
-  await signIn(page, 'owner@acme.test');
+  await useSession(page, 'owner@acme.test');
   await page.goto('/settings/audit');
   await expect(page.getByRole('heading', { name: 'Audit log' })).toBeVisible();
   const filters = page.getByRole('form', { name: 'Filter events' });

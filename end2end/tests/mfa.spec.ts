@@ -10,6 +10,7 @@ import {
   signUpOwner,
   uniqueEmail,
   freshCode,
+  withFreshCode,
   wrongCode,
   DEMO_PASSWORD,
 } from './fixtures/app';
@@ -104,9 +105,11 @@ test('analytics asks the analyst to verify: an authenticator code unlocks it', a
   await page.getByRole('link', { name: "Verify it's you" }).click();
   await expect(page).toHaveURL(/\/step-up\?next=/);
   await hydrated(page);
-  await page.getByLabel('Authentication code').fill(await freshCode('analyst@acme.test'));
-  await page.getByRole('button', { name: 'Unlock with authenticator' }).click();
-  await expect(page).toHaveURL(/\/analytics$/);
+  await withFreshCode('analyst@acme.test', async (code) => {
+    await page.getByLabel('Authentication code').fill(code);
+    await page.getByRole('button', { name: 'Unlock with authenticator' }).click();
+    await expect(page).toHaveURL(/\/analytics$/);
+  });
   await expect(page.getByRole('status')).toContainText('Unlocked for this session until');
   // Sales and products by role, revenue by the demo grant, export not at all.
   await expect(page.getByText('Sales: available')).toBeVisible();

@@ -1,7 +1,7 @@
-import { test, expect, signIn, signUpOwner, hydrated, AppShell, uniqueEmail } from './fixtures/app';
+import { test, expect, useSession, signUpOwner, hydrated, AppShell, uniqueEmail } from './fixtures/app';
 
 test('a cross-origin form post is refused and changes nothing', async ({ page, baseURL }) => {
-  await signIn(page, 'owner@acme.test');
+  await useSession(page, 'owner@acme.test');
   // A page on another site that auto-submits a form at Gatehouse, as a CSRF attack would.
   await page.route('http://evil.test/**', (route) =>
     route.fulfill({

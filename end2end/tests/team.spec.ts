@@ -1,4 +1,4 @@
-import { test, expect, signIn, signUpOwner, hydrated, uniqueEmail, AppShell } from './fixtures/app';
+import { test, expect, useSession, signUpOwner, hydrated, uniqueEmail, AppShell } from './fixtures/app';
 
 /** Opens a member's page from the roster. */
 async function openMember(page: import('@playwright/test').Page, name: string) {
@@ -9,7 +9,7 @@ async function openMember(page: import('@playwright/test').Page, name: string) {
 }
 
 test('the roster shows two-factor status and compliance; the owner changes a role and back', async ({ page }) => {
-  await signIn(page, 'owner@acme.test');
+  await useSession(page, 'owner@acme.test');
   await page.goto('/settings/team');
   await expect(page.getByRole('region', { name: 'Two-factor compliance' })).toBeVisible();
   const consultant = page.getByRole('row', { name: /Chris Consultant|consultant@example\.test/ });
@@ -33,7 +33,7 @@ test('the roster shows two-factor status and compliance; the owner changes a rol
 });
 
 test('an admin cannot make someone owner, and nobody changes their own role', async ({ page, baseURL }) => {
-  await signIn(page, 'admin@acme.test');
+  await useSession(page, 'admin@acme.test');
   await openMember(page, 'Vik Viewer');
   const role = page.getByRole('region', { name: 'Role' });
   await role.getByLabel('New role').selectOption({ label: 'Owner (holds more than you)' });
@@ -58,7 +58,7 @@ test('an admin cannot make someone owner, and nobody changes their own role', as
 });
 
 test('the last owner cannot demote themself', async ({ page, baseURL }) => {
-  await signIn(page, 'owner@globex.test');
+  await useSession(page, 'owner@globex.test');
   await openMember(page, 'Greta Owner');
   await expect(page.getByText('This is you.')).toBeVisible();
   const own = page.url().split('/').pop()!;
@@ -80,7 +80,7 @@ test("the owner's whole flow: invite, accept elsewhere, change role, grant, revo
   test.setTimeout(150_000);
   const email = uniqueEmail('invitee');
   const name = `Ivy ${email.split('@')[0].slice(-6)}`;
-  await signIn(page, 'owner@acme.test');
+  await useSession(page, 'owner@acme.test');
   await page.goto('/settings/team');
   await hydrated(page);
   const invite = page.getByRole('region', { name: 'Invite people' });
@@ -95,7 +95,7 @@ test("the owner's whole flow: invite, accept elsewhere, change role, grant, revo
 
   // The link arrives by email: an operator reads it in the outbox.
   const ops = await browser.newPage();
-  await signIn(ops, 'ops@gatehouse.test');
+  await useSession(ops, 'ops@gatehouse.test');
   await ops.goto('/admin/outbox');
   const mail = ops.getByRole('row', { name: new RegExp(email) }).first();
   const body = await mail.locator('pre').textContent();
@@ -159,7 +159,7 @@ test("the owner's whole flow: invite, accept elsewhere, change role, grant, revo
 });
 
 test('the role catalog: built-in roles explained, a custom role created, edited and deleted', async ({ page }) => {
-  await signIn(page, 'admin@acme.test');
+  await useSession(page, 'admin@acme.test');
   await page.goto('/settings/roles');
   await hydrated(page);
   const owner = page.getByRole('region', { name: /^Owner/ });
@@ -204,7 +204,7 @@ test('ownership moves to a member only when they accept', async ({ browser }) =>
   await expect(invite.getByRole('status')).toContainText(heirEmail);
 
   const ops = await browser.newPage();
-  await signIn(ops, 'ops@gatehouse.test');
+  await useSession(ops, 'ops@gatehouse.test');
   await ops.goto('/admin/outbox');
   const body = await ops.getByRole('row', { name: new RegExp(heirEmail) }).first().locator('pre').textContent();
   const link = new URL(body!.match(/https?:\/\/\S+\/invite\/\S+/)![0]).pathname;

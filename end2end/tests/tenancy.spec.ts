@@ -1,4 +1,4 @@
-import { test, expect, AppShell, signIn } from './fixtures/app';
+import { test, expect, AppShell, signIn, useSession } from './fixtures/app';
 
 test('a user in two organizations switches between them', async ({ page }) => {
   await signIn(page, 'consultant@example.test');
@@ -16,7 +16,7 @@ test('a user in two organizations switches between them', async ({ page }) => {
 test("another tenant's URL answers 404", async ({ browser }) => {
   // Globex's owner finds their own member page…
   const globex = await browser.newPage();
-  await signIn(globex, 'owner@globex.test');
+  await useSession(globex, 'owner@globex.test');
   await globex.goto('/settings/team');
   await globex.getByRole('table').getByRole('link', { name: 'Greta Owner' }).click();
   await expect(globex.getByRole('heading', { name: 'Greta Owner' })).toBeVisible();
@@ -25,7 +25,7 @@ test("another tenant's URL answers 404", async ({ browser }) => {
 
   // …which, for Acme's owner, does not exist.
   const acme = await browser.newPage();
-  await signIn(acme, 'owner@acme.test');
+  await useSession(acme, 'owner@acme.test');
   const response = await acme.goto(url);
   expect(response?.status()).toBe(404);
   await expect(acme.getByRole('heading', { name: 'Not found' })).toBeVisible();
