@@ -176,6 +176,35 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// The tables whose rows [`lock_row`] can lock (a closed list: table names are never input;
+/// each has an `updated_at`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Locked {
+    Organization,
+    User,
+}
+
+impl Locked {
+    fn table(self) -> &'static str {
+        match self {
+            Locked::Organization => "organizations",
+            Locked::User => "users",
+        }
+    }
+}
+
+/// Locks the row `id` of `table` until the end of the transaction `conn`, so that checks
+/// and changes made under it happen one request after another: "read, decide, write"
+/// becomes atomic. On PostgreSQL the no-op `UPDATE` takes the row lock; on SQLite the
+/// `BEGIN IMMEDIATE` of [`Db::begin`] already holds the database's write lock. Returns
+/// whether the row exists.
+pub async fn lock_row(conn: &mut Conn, table: Locked, id: &str) -> Result<bool, sqlx::Error> {
+    // A no-op on a column that no foreign key references: no key checks, the weakest row lock
+    // that still serializes writers.
+    let sql = format!("UPDATE {} SET updated_at = updated_at WHERE id = $1", table.table());
+    Ok(sqlx::query(&sql).bind(id).execute(&mut *conn).await?.rows_affected() == 1)
+}
+
 /// The current time in unix seconds (UTC).
 pub fn now() -> i64 {
     chrono::Utc::now().timestamp()

@@ -171,7 +171,7 @@ impl Column {
             ),
             Column::PlatformStaff => (None, PermissionSet::EMPTY, true),
         };
-        let (mut granted, mut permissions) =
+        let crate::access::Effective { mut granted, mut permissions, delegable } =
             Access::effective(role_permissions, PermissionSet::EMPTY, mfa_required, mfa_verified);
         if self == Column::PlatformStaff {
             granted = PermissionSet::PLATFORM;
@@ -185,6 +185,7 @@ impl Column {
             org,
             granted,
             permissions,
+            delegable,
             mfa_enrolled: true,
             mfa_verified,
             step_up,

@@ -26,15 +26,21 @@ db_test!(step_up_locks_after_five_failures_and_unlocks_after_thirty_minutes, |t|
     let id = user(t, "lock@example.test").await;
     let mut conn = t.db.conn().await.unwrap();
     for i in 1..=4 {
-        assert_eq!(mfa::fail_step_up(&mut conn, &id, NOW + i).await.unwrap(), None, "failure {i}");
+        assert_eq!(mfa::reserve_step_up(&mut conn, &id, NOW + i).await.unwrap(), Some(i), "attempt {i}");
+        assert_eq!(mfa::lock_step_up_if_spent(&mut conn, &id, NOW + i).await.unwrap(), None, "failure {i}");
     }
-    assert_eq!(mfa::fail_step_up(&mut conn, &id, NOW + 5).await.unwrap(), Some(NOW + 5 + STEP_UP_LOCK_SECS));
+    assert_eq!(mfa::reserve_step_up(&mut conn, &id, NOW + 5).await.unwrap(), Some(5));
+    // Five are counted: a sixth is refused even before the fifth has failed.
+    assert_eq!(mfa::reserve_step_up(&mut conn, &id, NOW + 5).await.unwrap(), None);
+    assert_eq!(mfa::lock_step_up_if_spent(&mut conn, &id, NOW + 5).await.unwrap(), Some(NOW + 5 + STEP_UP_LOCK_SECS));
     let u = mfa::load(&mut conn, &id).await.unwrap();
     assert_eq!(mfa::step_up_locked(&u, NOW + 5 + STEP_UP_LOCK_SECS - 1), Some(NOW + 5 + STEP_UP_LOCK_SECS));
     assert_eq!(mfa::step_up_locked(&u, NOW + 5 + STEP_UP_LOCK_SECS), None);
-    // The count starts again after a lock, and success clears it.
+    assert_eq!(mfa::reserve_step_up(&mut conn, &id, NOW + 5 + STEP_UP_LOCK_SECS - 1).await.unwrap(), None, "locked");
+    // The count starts again after the lock, and success clears it.
     assert_eq!(u.step_up_failures, 0);
-    mfa::fail_step_up(&mut conn, &id, NOW + 4000).await.unwrap();
+    let after = NOW + 5 + STEP_UP_LOCK_SECS;
+    assert_eq!(mfa::reserve_step_up(&mut conn, &id, after).await.unwrap(), Some(1));
     mfa::clear_step_up_failures(&mut conn, &id).await.unwrap();
     assert_eq!(mfa::load(&mut conn, &id).await.unwrap().step_up_failures, 0);
 });

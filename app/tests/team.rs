@@ -164,10 +164,10 @@ db_test!(the_last_owner_stays_an_owner, |t| {
     let (c_m, c) = member(t, &acme, "c@a.test", "owner").await;
     let (_, c_access) = signed_in(t, &c, &acme, NOW).await;
     let mut tx = t.db.begin().await.unwrap();
-    team::remove(&mut tx, &c_access, &acme.id, &a_m).await.unwrap();
+    team::remove(&mut tx, &c_access, &acme.id, &a_m, NOW).await.unwrap();
     tx.commit().await.unwrap();
     let mut tx = t.db.begin().await.unwrap();
-    assert_eq!(code(team::remove(&mut tx, &c_access, &acme.id, &c_m).await), "own_membership");
+    assert_eq!(code(team::remove(&mut tx, &c_access, &acme.id, &c_m, NOW).await), "own_membership");
     drop(tx);
     assert_eq!(role_of(t, &c_m).await, "owner");
 });
@@ -230,7 +230,7 @@ db_test!(removal_and_forced_sign_out_apply_at_once_and_only_here, |t| {
     .await
     .unwrap();
     let mut tx = t.db.begin().await.unwrap();
-    team::remove(&mut tx, &owner_access, &acme.id, &x_acme).await.unwrap();
+    team::remove(&mut tx, &owner_access, &acme.id, &x_acme, NOW).await.unwrap();
     tx.commit().await.unwrap();
     let after = access_of(t, &x_token, NOW + 31).await.unwrap();
     assert_eq!(after.org.unwrap().org_id, globex.id);
@@ -242,7 +242,7 @@ db_test!(removal_and_forced_sign_out_apply_at_once_and_only_here, |t| {
     assert_eq!(grants, 0);
     // Removing again: not found.
     let mut tx = t.db.begin().await.unwrap();
-    assert!(matches!(team::remove(&mut tx, &owner_access, &acme.id, &x_acme).await, Err(AppError::NotFound)));
+    assert!(matches!(team::remove(&mut tx, &owner_access, &acme.id, &x_acme, NOW).await, Err(AppError::NotFound)));
 });
 
 db_test!(the_roster_shows_two_factor_and_role_conflicts, |t| {
@@ -632,4 +632,76 @@ db_test!(ownership_moves_only_when_the_new_owner_accepts, |t| {
     let third = offer(new_owner_access, viewer_m.clone()).await.unwrap();
     answer(viewer.clone(), third, false, NOW + 3).await.unwrap();
     assert_eq!(role_of(t, &viewer_m).await, "viewer");
+});
+
+db_test!(delegation_ceilings_ignore_time_limited_grants, |t| {
+    use app::access::Permission::{AnalyticsView, AnalyticsViewRevenue};
+    use app::invitations::server::{self as inv, Sender};
+    let acme = org(t, "Acme").await;
+    let (_, owner) = member(t, &acme, "owner@a.test", "owner").await;
+    let (admin_m, admin) = member(t, &acme, "admin@a.test", "admin").await;
+    let (viewer_m, _) = member(t, &acme, "viewer@a.test", "viewer").await;
+    let (_, owner_access) = signed_in(t, &owner, &acme, NOW).await;
+    // The owner lends the admin revenue figures for three days.
+    set_grants(t, &owner_access, &acme, &admin_m, &[AnalyticsView, AnalyticsViewRevenue], Some(NOW + 3 * 86_400), NOW)
+        .await
+        .unwrap();
+    let (_, admin_access) = signed_in(t, &admin, &acme, NOW).await;
+    assert!(admin_access.permissions.contains(AnalyticsViewRevenue), "the admin may use the grant");
+
+    // …but not pass it on: not in a role they make or edit…
+    let desk = create_role(t, &admin_access, &acme, "Desk", None).await.unwrap();
+    assert_eq!(
+        code(set_permission(t, &admin_access, &acme, &desk.id, "analytics.view_revenue", true).await),
+        "role_exceeds_yours"
+    );
+    // …not by giving a role that holds it (the owner made one)…
+    let revenue_desk = create_role(t, &owner_access, &acme, "Revenue desk", None).await.unwrap();
+    set_permission(t, &owner_access, &acme, &revenue_desk.id, "analytics.view_revenue", true).await.unwrap();
+    let mut tx = t.db.begin().await.unwrap();
+    let given = team::change_role(&mut tx, &admin_access, &acme.id, &viewer_m, &revenue_desk.id, NOW).await;
+    assert_eq!(code(given), "role_exceeds_yours");
+    drop(tx);
+    // …not by inviting with it, nor by sending the owner's invitation with it again…
+    let admin_sender = Sender { org_id: &acme.id, org_name: "Acme", inviter: &admin_access, public_origin: "http://x" };
+    let mut tx = t.db.begin().await.unwrap();
+    let emails = inv::split_emails("new@a.test");
+    let invited = inv::invite(&mut tx, &admin_sender, &emails, &revenue_desk.id, "", 7, NOW).await;
+    assert_eq!(code(invited), "role_exceeds_yours");
+    drop(tx);
+    let owner_sender = Sender { org_id: &acme.id, org_name: "Acme", inviter: &owner_access, public_origin: "http://x" };
+    let mut tx = t.db.begin().await.unwrap();
+    let batch = inv::invite(&mut tx, &owner_sender, &emails, &revenue_desk.id, "", 7, NOW).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = t.db.begin().await.unwrap();
+    assert_eq!(code(inv::resend(&mut tx, &admin_sender, &batch.sent[0].id, NOW).await), "role_exceeds_yours");
+    drop(tx);
+    // …nor as a grant.
+    let granted = set_grants(t, &admin_access, &acme, &viewer_m, &[AnalyticsViewRevenue], None, NOW).await;
+    assert_eq!(code(granted), "grant_exceeds_yours");
+    // What the admin's role holds they can still give.
+    let (member_m, _) = member(t, &acme, "member@a.test", "member").await;
+    let mut tx = t.db.begin().await.unwrap();
+    team::change_role(&mut tx, &admin_access, &acme.id, &member_m, &role_id(&acme.id, "viewer"), NOW).await.unwrap();
+});
+
+db_test!(removing_a_member_withdraws_their_ownership_offer, |t| {
+    let acme = org(t, "Acme").await;
+    let (_, owner) = member(t, &acme, "owner@a.test", "owner").await;
+    let (viewer_m, viewer) = member(t, &acme, "viewer@a.test", "viewer").await;
+    let (_, owner_access) = signed_in(t, &owner, &acme, NOW).await;
+    let mut tx = t.db.begin().await.unwrap();
+    let (offer, _) = team::offer_ownership(&mut tx, &owner_access, &acme.id, &viewer_m, NOW).await.unwrap();
+    team::remove(&mut tx, &owner_access, &acme.id, &viewer_m, NOW).await.unwrap();
+    tx.commit().await.unwrap();
+    let status: String = sqlx::query_scalar("SELECT status FROM ownership_transfers WHERE id = $1")
+        .bind(&offer)
+        .fetch_one(&mut *t.db.conn().await.unwrap())
+        .await
+        .unwrap();
+    assert_eq!(status, "cancelled");
+    // Invited back, they find no offer waiting.
+    member(t, &acme, "viewer@a.test", "viewer").await;
+    let mut conn = t.db.conn().await.unwrap();
+    assert!(team::offer_for(&mut conn, &acme.id, &viewer, NOW).await.unwrap().is_none());
 });

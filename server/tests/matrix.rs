@@ -163,7 +163,6 @@ fn body(endpoint: &Endpoint, w: &World, scope: Scope, n: usize) -> Option<String
         | "/api/security/sessions/revoke_others"
         | "/api/security/step_up/email"
         | "/api/analytics/access"
-        | "/api/security/totp/start"
             if own =>
         {
             String::new()
@@ -171,6 +170,7 @@ fn body(endpoint: &Endpoint, w: &World, scope: Scope, n: usize) -> Option<String
         // Valid requests whose outcome needs more than the guard (a code, the password):
         // the matrix checks that the guard let them through.
         "/api/auth/mfa" if own => "code=000000".into(),
+        "/api/security/totp/start" if own => "password=not-it".into(),
         "/api/security/totp/confirm" if own => "code=000000".into(),
         "/api/security/totp/disable" if own => "password=not-it&code=000000".into(),
         "/api/security/pin" if own => "password=not-it&pin=482913".into(),

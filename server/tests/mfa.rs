@@ -27,9 +27,13 @@ async fn fresh_owner(app: &axum::Router, email: &str) -> String {
     r.cookie("gh_session").unwrap()
 }
 
-/// Enrolls the signed-in user; returns (new session cookie, base32 secret, recovery codes).
-async fn enroll(app: &axum::Router, cookie: &str) -> (String, String, Vec<String>) {
-    let start = post(app, "/api/security/totp/start", "", Some(cookie)).await;
+/// The password of [`fresh_owner`]s, form-encoded.
+const FRESH_PASSWORD: &str = "a+long+fresh+passphrase";
+
+/// Enrolls the signed-in user (whose password is `password`, form-encoded); returns (new
+/// session cookie, base32 secret, recovery codes).
+async fn enroll(app: &axum::Router, cookie: &str, password: &str) -> (String, String, Vec<String>) {
+    let start = post(app, "/api/security/totp/start", &format!("password={password}"), Some(cookie)).await;
     assert_eq!(start.status, StatusCode::OK, "{}", start.body);
     let secret = start.json()["secret"].as_str().unwrap().to_string();
     assert!(start.json()["qr_svg"].as_str().unwrap().contains("<svg"));
@@ -121,11 +125,21 @@ db_test!(enrollment_recovery_codes_and_encryption_at_rest, |t| {
     let cookie = fresh_owner(&app, email).await;
     let before = permissions(&post(&app, "/api/session", "", Some(&cookie)).await.json());
     assert!(!before.contains(&"org.settings.manage".to_string()), "withheld until MFA");
+    // Binding an authenticator needs the password, not just the session (ASVS 5.0 V7.5.1).
+    for form in ["", "password=not-the-password"] {
+        let r = post(&app, "/api/security/totp/start", form, Some(&cookie)).await;
+        assert_eq!((r.status, r.json()["field"].as_str()), (StatusCode::BAD_REQUEST, Some("password")), "{form}");
+    }
+    assert_eq!(
+        count(t, "SELECT CAST(COUNT(*) AS BIGINT) FROM users WHERE totp_pending IS NOT NULL").await,
+        0,
+        "nothing started without the password"
+    );
     // A wrong first code does not enroll.
-    post(&app, "/api/security/totp/start", "", Some(&cookie)).await;
+    post(&app, "/api/security/totp/start", "password=a+long+fresh+passphrase", Some(&cookie)).await;
     let r = post(&app, "/api/security/totp/confirm", "code=000000", Some(&cookie)).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    let (session, secret, codes) = enroll(&app, &cookie).await;
+    let (session, secret, codes) = enroll(&app, &cookie, FRESH_PASSWORD).await;
     assert_eq!(codes.len(), 10);
     assert_ne!(session, cookie, "a new token after the elevation");
     assert_eq!(post(&app, "/api/session", "", Some(&cookie)).await.body, "null", "the old token is dead");
@@ -186,7 +200,7 @@ db_test!(a_user_whose_role_requires_mfa_is_sent_to_enrollment, |t| {
         !permissions(&post(&app, "/api/session", "", Some(&cookie)).await.json())
             .contains(&"invoices.read".to_string())
     );
-    let (session, _, _) = enroll(&app, &cookie).await;
+    let (session, _, _) = enroll(&app, &cookie, DEMO_PASSWORD).await;
     assert!(
         permissions(&post(&app, "/api/session", "", Some(&session)).await.json())
             .contains(&"invoices.read".to_string())
@@ -196,7 +210,7 @@ db_test!(a_user_whose_role_requires_mfa_is_sent_to_enrollment, |t| {
 db_test!(disabling_needs_the_password_and_a_code, |t| {
     let app = app(t).await;
     let cookie = fresh_owner(&app, "disabler@example.test").await;
-    let (session, secret, _) = enroll(&app, &cookie).await;
+    let (session, secret, _) = enroll(&app, &cookie, FRESH_PASSWORD).await;
     let bytes = app::mfa::totp::from_base32(&secret).unwrap();
     let next_code = app::mfa::totp::code_at(&bytes, app::db::now() + 30);
     let r =

@@ -41,6 +41,10 @@ pub struct Access {
     pub granted: PermissionSet,
     /// What applies to this request: `granted` minus privileged permissions while MFA is due.
     pub permissions: PermissionSet,
+    /// What the caller may give others (roles, invitations, grants): the permissions of their
+    /// role that apply to this request. Never a grant: a grant is a personal, revocable
+    /// exception, and passing it on would outlive it.
+    pub delegable: PermissionSet,
     pub mfa_enrolled: bool,
     pub mfa_verified: bool,
     /// Step-up is unlocked for this session (or the caller is exempt).
@@ -50,17 +54,20 @@ pub struct Access {
 impl Access {
     /// The effective permissions of DESIGN §3: role ∪ grants, minus every privileged
     /// permission while the role requires MFA and the session has not verified it.
-    pub fn effective(
-        role: PermissionSet,
-        grants: PermissionSet,
-        mfa_required: bool,
-        mfa_verified: bool,
-    ) -> (PermissionSet, PermissionSet) {
+    pub fn effective(role: PermissionSet, grants: PermissionSet, mfa_required: bool, mfa_verified: bool) -> Effective {
         // A tenant role or grant never carries platform permissions, whatever is stored.
+        let withhold = |set: PermissionSet| {
+            let set = set.intersection(PermissionSet::TENANT);
+            if mfa_required && !mfa_verified { set.difference(PermissionSet::PRIVILEGED) } else { set }
+        };
         let granted = role.union(grants).intersection(PermissionSet::TENANT);
-        let effective =
-            if mfa_required && !mfa_verified { granted.difference(PermissionSet::PRIVILEGED) } else { granted };
-        (granted, effective)
+        Effective { granted, permissions: withhold(granted), delegable: withhold(role) }
+    }
+
+    /// The permissions of `wanted` the caller may not give anyone: those beyond their role's
+    /// (see [`Access::delegable`]). Empty when all of `wanted` may be given.
+    pub fn beyond_delegable(&self, wanted: PermissionSet) -> PermissionSet {
+        wanted.difference(self.delegable)
     }
 
     pub fn can(&self, permission: Permission) -> bool {
@@ -75,6 +82,14 @@ impl Access {
     pub fn org_id(&self) -> Option<&str> {
         self.org.as_ref().map(|o| o.org_id.as_str())
     }
+}
+
+/// The permission sets of [`Access`] computed from a role and grants.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Effective {
+    pub granted: PermissionSet,
+    pub permissions: PermissionSet,
+    pub delegable: PermissionSet,
 }
 
 /// What an endpoint or page requires. Declared as a `const` beside the function it guards.
@@ -232,7 +247,7 @@ pub(crate) mod tests {
     use Permission as P;
 
     pub(crate) fn access_for(role: BuiltinRole, mfa_verified: bool) -> Access {
-        let (granted, permissions) =
+        let Effective { granted, permissions, delegable } =
             Access::effective(role.permissions(), PermissionSet::EMPTY, role.mfa_required(), mfa_verified);
         Access {
             user_id: "u1".into(),
@@ -254,6 +269,7 @@ pub(crate) mod tests {
             }),
             granted,
             permissions,
+            delegable,
             mfa_enrolled: mfa_verified,
             mfa_verified,
             step_up: false,
@@ -301,21 +317,33 @@ pub(crate) mod tests {
 
     #[test]
     fn roles_without_mfa_keep_privileged_grants() {
-        let (granted, effective) = Access::effective(
+        let e = Access::effective(
             BuiltinRole::Analyst.permissions(),
             PermissionSet::of(&[P::AnalyticsViewRevenue]),
             false,
             false,
         );
-        assert_eq!(granted, effective);
-        assert!(effective.contains(P::AnalyticsViewRevenue));
+        assert_eq!(e.granted, e.permissions);
+        assert!(e.permissions.contains(P::AnalyticsViewRevenue));
     }
 
     #[test]
     fn grants_never_carry_platform_permissions() {
-        let (granted, _) =
-            Access::effective(PermissionSet::EMPTY, PermissionSet::of(&[P::PlatformTenantsManage]), false, false);
-        assert!(granted.is_empty());
+        let e = Access::effective(PermissionSet::EMPTY, PermissionSet::of(&[P::PlatformTenantsManage]), false, false);
+        assert!(e.granted.is_empty());
+    }
+
+    #[test]
+    fn only_the_role_is_delegable_and_only_once_it_applies() {
+        // An admin holding revenue access for a while by grant may use it, not give it.
+        let revenue = PermissionSet::of(&[P::AnalyticsViewRevenue]);
+        let e = Access::effective(BuiltinRole::Admin.permissions(), revenue, true, true);
+        assert!(e.permissions.contains(P::AnalyticsViewRevenue));
+        assert!(!e.delegable.contains(P::AnalyticsViewRevenue));
+        assert_eq!(e.delegable, BuiltinRole::Admin.permissions());
+        // Before MFA the privileged part of the role is neither used nor given.
+        let unverified = Access::effective(BuiltinRole::Admin.permissions(), revenue, true, false);
+        assert!(!unverified.delegable.contains(P::TeamManage));
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! `let cx = guard(&REQUIREMENT).await?;`.
 
 use super::{
-    Access, BuiltinRole, Denial, OrgAccess, PermissionSet, Requirement, decide, role_requires_mfa, stored_role,
+    Access, BuiltinRole, Denial, Effective, OrgAccess, PermissionSet, Requirement, decide, role_requires_mfa,
+    stored_role,
 };
 use crate::audit::{self, Actor, Event, Outcome};
 use crate::auth::session::{self, Expiry, SessionRow};
@@ -45,6 +46,14 @@ impl Ctx {
         &self.access.user_id
     }
 
+    /// An event by the caller in the active organization, with the request's address: add a
+    /// target, reason or metadata and write it with [`audit::record`].
+    pub fn event(&self, action: &str, outcome: Outcome) -> Event {
+        Event::new(action, Actor::user(self.user_id(), &self.access.email), outcome)
+            .org(Some(self.org_id()))
+            .request(&self.meta)
+    }
+
     /// Records that the caller did `action` to `target` (kind, id) in the active organization,
     /// in the transaction `tx` of the change itself.
     pub async fn audit(
@@ -54,11 +63,7 @@ impl Ctx {
         target: (&str, &str),
         metadata: serde_json::Value,
     ) -> Result<()> {
-        let event = Event::new(action, Actor::user(self.user_id(), &self.access.email), Outcome::Allowed)
-            .org(Some(self.org_id()))
-            .target(target.0, target.1)
-            .metadata(metadata)
-            .request(&self.meta);
+        let event = self.event(action, Outcome::Allowed).target(target.0, target.1).metadata(metadata);
         audit::record(tx, &event, self.now).await?;
         Ok(())
     }
@@ -79,6 +84,14 @@ pub async fn guard_user(requirement: &Requirement) -> Result<UserCtx> {
 }
 
 impl UserCtx {
+    /// An event by the caller (in their active organization, if any), with the request's
+    /// address: add a target, reason or metadata and write it with [`audit::record`].
+    pub fn event(&self, action: &str, outcome: Outcome) -> Event {
+        Event::new(action, Actor::user(&self.access.user_id, &self.access.email), outcome)
+            .org(self.access.org_id())
+            .request(&self.meta)
+    }
+
     /// The context in the active organization (the requirement asked for one).
     pub fn in_org(self) -> Result<Ctx> {
         let UserCtx { state, access, session_id, meta, now } = self;
@@ -162,7 +175,8 @@ pub async fn load_access(db: &Db, config: &Config, token: Option<&str>, now: i64
         None => PermissionSet::EMPTY,
     };
     let mfa_verified = session.mfa_verified_at.is_some();
-    let (mut granted, mut permissions) = Access::effective(role_permissions, grants, mfa_required, mfa_verified);
+    let Effective { mut granted, mut permissions, delegable } =
+        Access::effective(role_permissions, grants, mfa_required, mfa_verified);
     let owner_recently_verified = org.as_ref().is_some_and(|(o, _)| o.builtin == Some(BuiltinRole::Owner))
         && session.mfa_verified_at.is_some_and(|at| now - at < crate::mfa::OWNER_EXEMPT_SECS);
     let step_up = session.step_up_until.is_some_and(|until| until > now) || owner_recently_verified;
@@ -182,6 +196,7 @@ pub async fn load_access(db: &Db, config: &Config, token: Option<&str>, now: i64
         org: org.map(|(org, _)| org),
         granted,
         permissions,
+        delegable,
         mfa_enrolled: session.mfa_enrolled_at.is_some(),
         mfa_verified,
         step_up,

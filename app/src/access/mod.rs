@@ -9,7 +9,7 @@ mod decision;
 mod permission;
 mod roles;
 
-pub use decision::{Access, Denial, OrgAccess, Requirement, decide};
+pub use decision::{Access, Denial, Effective, OrgAccess, Requirement, decide};
 pub use permission::{Domain, Permission, PermissionSet};
 pub use roles::{BuiltinRole, role_requires_mfa, stored_role};
 

@@ -147,23 +147,31 @@ pub async fn sign_in(
     let ip_key = meta.ip.as_deref().map(throttle::ip_key);
 
     let mut conn = db.conn().await?;
-    let mut wait = ACCOUNT_POLICY.wait(throttle::load(&mut conn, &account_key).await?, now);
-    if let Some(ip_key) = &ip_key {
-        wait = wait.max(IP_POLICY.wait(throttle::load(&mut conn, ip_key).await?, now));
-    }
     let user: Option<Credentials> =
         sqlx::query_as("SELECT id, email, password_hash, mfa_enrolled_at, platform_staff FROM users WHERE email = $1")
             .bind(&email)
             .fetch_optional(&mut *conn)
             .await?;
     drop(conn);
-
     let actor = match &user {
         Some(u) => Actor::user(&u.id, &u.email),
         None => Actor::Anonymous { label: email.clone() },
     };
-    if wait > 0 {
+
+    // The attempt is reserved against both limits before the password is checked.
+    let mut tx = db.begin().await?;
+    let mut failures = throttle::reserve(&mut tx, &ACCOUNT_POLICY, &account_key, now).await?;
+    let mut refused_by = (failures.is_none()).then_some((&ACCOUNT_POLICY, account_key.as_str()));
+    if let (Some(ip_key), None) = (&ip_key, refused_by)
+        && throttle::reserve(&mut tx, &IP_POLICY, ip_key, now).await?.is_none()
+    {
+        refused_by = Some((&IP_POLICY, ip_key.as_str()));
+        failures = None;
+    }
+    if let Some((policy, key)) = refused_by {
+        tx.rollback().await?;
         let mut tx = db.begin().await?;
+        let wait = throttle::wait_for(&mut tx, policy, key, now).await?;
         audit::record(
             &mut tx,
             &Event::new("auth.sign_in", actor, Outcome::Denied)
@@ -177,14 +185,12 @@ pub async fn sign_in(
         tracing::warn!(ip = ?meta.ip, retry_after = wait, "sign-in throttled");
         return Err(AppError::Throttled { retry_after: wait as u64 });
     }
+    tx.commit().await?;
 
     let valid = hasher.verify(password, user.as_ref().map(|u| u.password_hash.as_str())).await?;
     let Some(user) = user.filter(|_| valid) else {
+        // The reservation stands as the failure.
         let mut tx = db.begin().await?;
-        let failures = throttle::fail(&mut tx, &ACCOUNT_POLICY, &account_key, now).await?.failures;
-        if let Some(ip_key) = &ip_key {
-            throttle::fail(&mut tx, &IP_POLICY, ip_key, now).await?;
-        }
         audit::record(
             &mut tx,
             &Event::new("auth.sign_in", actor, Outcome::Failed)
@@ -200,6 +206,9 @@ pub async fn sign_in(
 
     let mut tx = db.begin().await?;
     throttle::clear(&mut tx, &account_key).await?;
+    if let Some(ip_key) = &ip_key {
+        throttle::release(&mut tx, ip_key).await?;
+    }
     if user.mfa_enrolled_at.is_some() {
         let challenge = crate::mfa::server::create_challenge(&mut tx, &user.id, next, now).await?;
         tx.commit().await?;
@@ -280,13 +289,34 @@ pub async fn complete_second_factor(
     let mut conn = db.conn().await?;
     let challenge = mfa::find_challenge(&mut conn, token, now).await?.ok_or_else(expired)?;
     let user = mfa::load(&mut conn, &challenge.user_id).await?;
-    let mfa_key = format!("mfa:{}", user.id);
-    let wait = ACCOUNT_POLICY.wait(throttle::load(&mut conn, &mfa_key).await?, now);
     drop(conn);
+    let mfa_key = throttle::mfa_key(&user.id);
     let actor = Actor::user(&user.id, &user.email);
-    if wait > 0 {
+
+    // The attempt is reserved against the challenge's five and the user's second-factor
+    // throttle before the code is checked.
+    let mut tx = db.begin().await?;
+    let Some(attempts) = mfa::reserve_challenge_attempt(&mut tx, &challenge.id, now).await? else {
+        mfa::delete_challenge(&mut tx, &challenge.id).await?;
+        let event = Event::new("auth.mfa", actor, Outcome::Denied).reason("too_many_attempts").request(meta);
+        audit::record(&mut tx, &event, now).await?;
+        tx.commit().await?;
+        return Err(AppError::conflict("sign_in_expired", "Too many wrong codes. Sign in again."));
+    };
+    if throttle::reserve(&mut tx, &ACCOUNT_POLICY, &mfa_key, now).await?.is_none() {
+        tx.rollback().await?;
+        let mut tx = db.begin().await?;
+        let wait = throttle::wait_for(&mut tx, &ACCOUNT_POLICY, &mfa_key, now).await?;
+        let event = Event::new("auth.mfa", actor, Outcome::Denied)
+            .reason("throttled")
+            .metadata(json!({ "retry_after": wait }))
+            .request(meta);
+        audit::record(&mut tx, &event, now).await?;
+        tx.commit().await?;
         return Err(AppError::Throttled { retry_after: wait as u64 });
     }
+    tx.commit().await?;
+
     let factor = crate::mfa::parse_second_factor(code);
     let mut tx = db.begin().await?;
     let verdict = match &factor {
@@ -294,11 +324,9 @@ pub async fn complete_second_factor(
         Err(_) => Verdict::Wrong,
     };
     if !verdict.accepted() {
-        let attempts = mfa::fail_challenge(&mut tx, &challenge.id).await?;
         if attempts >= crate::mfa::CHALLENGE_MAX_ATTEMPTS {
             mfa::delete_challenge(&mut tx, &challenge.id).await?;
         }
-        throttle::fail(&mut tx, &ACCOUNT_POLICY, &mfa_key, now).await?;
         let (outcome, reason) = match (&factor, verdict) {
             (Err(_), _) => (Outcome::Failed, "malformed_code"),
             (_, Verdict::Replayed) => (Outcome::Denied, "replayed_code"),
@@ -408,4 +436,42 @@ pub async fn create_org(
     .await?;
     tx.commit().await?;
     Ok(org)
+}
+
+/// Re-checks a signed-in user's password before a security change (`purpose` names it, e.g.
+/// `mfa.disable`). The attempt is reserved against the account's sign-in throttle before the
+/// password is checked, so a stolen session cannot guess faster than a sign-in form; a wrong
+/// or throttled attempt is audited as `auth.password_check`.
+pub async fn recheck_password(
+    cx: &crate::access::UserCtx,
+    password_hash: &str,
+    password: &str,
+    purpose: &str,
+) -> Result<()> {
+    let db = &cx.state.db;
+    let key = throttle::account_key(&cx.access.email);
+    let event = |outcome: Outcome, reason: &str| {
+        cx.event("auth.password_check", outcome).target("user", &cx.access.user_id).reason(reason)
+    };
+    let mut tx = db.begin().await?;
+    if throttle::reserve(&mut tx, &ACCOUNT_POLICY, &key, cx.now).await?.is_none() {
+        tx.rollback().await?;
+        let mut tx = db.begin().await?;
+        let wait = throttle::wait_for(&mut tx, &ACCOUNT_POLICY, &key, cx.now).await?;
+        let metadata = json!({ "for": purpose, "retry_after": wait });
+        audit::record(&mut tx, &event(Outcome::Denied, "throttled").metadata(metadata), cx.now).await?;
+        tx.commit().await?;
+        return Err(AppError::Throttled { retry_after: wait as u64 });
+    }
+    tx.commit().await?;
+    let valid = cx.state.hasher.verify(password, Some(password_hash)).await?;
+    let mut tx = db.begin().await?;
+    if valid {
+        throttle::clear(&mut tx, &key).await?;
+    } else {
+        let metadata = json!({ "for": purpose });
+        audit::record(&mut tx, &event(Outcome::Failed, "wrong_password").metadata(metadata), cx.now).await?;
+    }
+    tx.commit().await?;
+    if valid { Ok(()) } else { Err(AppError::invalid("password", "That is not your current password.")) }
 }

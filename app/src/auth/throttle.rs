@@ -33,15 +33,22 @@ pub struct ThrottleState {
 }
 
 impl ThrottlePolicy {
+    /// The wait, in seconds, that `failures` failures in a row impose before the next attempt.
+    pub fn delay(&self, failures: i64) -> i64 {
+        if failures < self.free_failures {
+            return 0;
+        }
+        let doublings = (failures - self.free_failures).min(30) as u32;
+        self.base_delay.saturating_mul(1 << doublings).min(self.max_delay)
+    }
+
     /// Seconds the caller must still wait before an attempt is checked (0: go ahead).
     pub fn wait(&self, state: Option<ThrottleState>, now: i64) -> i64 {
         let Some(state) = state else { return 0 };
-        if now - state.last_failure_at >= self.forget_after || state.failures < self.free_failures {
+        if now - state.last_failure_at >= self.forget_after {
             return 0;
         }
-        let doublings = (state.failures - self.free_failures).min(30) as u32;
-        let delay = self.base_delay.saturating_mul(1 << doublings).min(self.max_delay);
-        (state.last_failure_at + delay - now).max(0)
+        (state.last_failure_at + self.delay(state.failures) - now).max(0)
     }
 
     /// The state after one more failure at `now`.
@@ -52,6 +59,20 @@ impl ThrottlePolicy {
             }
             _ => ThrottleState { failures: 1, last_failure_at: now },
         }
+    }
+
+    /// [`Self::delay`] as an SQL expression over the column `failures` of `table`: one `WHEN`
+    /// per delay below the cap. Built from the policy's constants only, never from input.
+    #[cfg(feature = "ssr")]
+    fn delay_sql(&self, table: &str) -> String {
+        let mut sql = format!("CASE WHEN {table}.failures < {} THEN 0", self.free_failures);
+        let mut failures = self.free_failures;
+        while self.delay(failures) < self.max_delay {
+            sql.push_str(&format!(" WHEN {table}.failures = {failures} THEN {}", self.delay(failures)));
+            failures += 1;
+        }
+        sql.push_str(&format!(" ELSE {} END", self.max_delay));
+        sql
     }
 }
 
@@ -73,6 +94,11 @@ mod ssr {
         format!("ip:{ip}")
     }
 
+    /// The second-factor attempts of a user, across sign-in challenges.
+    pub fn mfa_key(user_id: &str) -> String {
+        format!("mfa:{user_id}")
+    }
+
     pub async fn load(conn: &mut Conn, key: &str) -> Result<Option<ThrottleState>, sqlx::Error> {
         let row: Option<(i64, i64)> =
             sqlx::query_as("SELECT failures, last_failure_at FROM login_throttle WHERE throttle_key = $1")
@@ -82,27 +108,44 @@ mod ssr {
         Ok(row.map(|(failures, last_failure_at)| ThrottleState { failures, last_failure_at }))
     }
 
-    /// Records a failure for `key` and returns the new state.
-    pub async fn fail(
+    /// Reserves one attempt for `key` before its secret is checked: in one atomic statement
+    /// the attempt is counted as a failure if the policy lets it through now, and nothing
+    /// changes if it does not. Concurrent attempts therefore cannot all pass a check that
+    /// they would each pass alone. `Ok(None)`: refused, wait [`wait_for`]. `Ok(Some(n))`: go
+    /// ahead, this is failure `n` unless [`release`] or [`clear`] says otherwise.
+    pub async fn reserve(
         conn: &mut Conn,
         policy: &ThrottlePolicy,
         key: &str,
         now: i64,
-    ) -> Result<ThrottleState, sqlx::Error> {
-        let next = policy.record_failure(load(conn, key).await?, now);
-        sqlx::query(
-            "INSERT INTO login_throttle (throttle_key, failures, last_failure_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (throttle_key) DO UPDATE SET failures = excluded.failures, \
-             last_failure_at = excluded.last_failure_at",
-        )
-        .bind(key)
-        .bind(next.failures)
-        .bind(next.last_failure_at)
-        .execute(&mut *conn)
-        .await?;
-        Ok(next)
+    ) -> Result<Option<i64>, sqlx::Error> {
+        let delay = policy.delay_sql("login_throttle");
+        let sql = format!(
+            "INSERT INTO login_throttle (throttle_key, failures, last_failure_at) VALUES ($1, 1, $2) \
+             ON CONFLICT (throttle_key) DO UPDATE SET \
+             failures = CASE WHEN login_throttle.last_failure_at <= $3 THEN 1 ELSE login_throttle.failures + 1 END, \
+             last_failure_at = $2 \
+             WHERE login_throttle.last_failure_at <= $3 OR login_throttle.last_failure_at + ({delay}) <= $2 \
+             RETURNING failures"
+        );
+        sqlx::query_scalar(&sql).bind(key).bind(now).bind(now - policy.forget_after).fetch_optional(&mut *conn).await
     }
 
+    /// Seconds until `key` may try again (at least 1: it was just refused).
+    pub async fn wait_for(conn: &mut Conn, policy: &ThrottlePolicy, key: &str, now: i64) -> Result<i64, sqlx::Error> {
+        Ok(policy.wait(load(conn, key).await?, now).max(1))
+    }
+
+    /// Gives back an attempt reserved by [`reserve`] that turned out not to be a failure.
+    pub async fn release(conn: &mut Conn, key: &str) -> Result<(), sqlx::Error> {
+        sqlx::query("UPDATE login_throttle SET failures = failures - 1 WHERE throttle_key = $1 AND failures > 0")
+            .bind(key)
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    }
+
+    /// Forgets every failure of `key` (a success proves the owner is back).
     pub async fn clear(conn: &mut Conn, key: &str) -> Result<(), sqlx::Error> {
         sqlx::query("DELETE FROM login_throttle WHERE throttle_key = $1").bind(key).execute(&mut *conn).await?;
         Ok(())
@@ -168,6 +211,18 @@ mod tests {
         assert_eq!(ACCOUNT_POLICY.wait(s, quiet), 0);
         assert_eq!(ACCOUNT_POLICY.record_failure(s, quiet).failures, 1);
         assert_eq!(ACCOUNT_POLICY.record_failure(s, quiet - 1).failures, 10);
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn the_sql_delay_matches_the_policy() {
+        let sql = ACCOUNT_POLICY.delay_sql("t");
+        assert_eq!(
+            sql,
+            "CASE WHEN t.failures < 5 THEN 0 WHEN t.failures = 5 THEN 2 WHEN t.failures = 6 THEN 4 \
+             WHEN t.failures = 7 THEN 8 WHEN t.failures = 8 THEN 16 WHEN t.failures = 9 THEN 32 ELSE 60 END"
+        );
+        assert!(IP_POLICY.delay_sql("t").ends_with("WHEN t.failures = 28 THEN 512 ELSE 900 END"));
     }
 
     #[test]

@@ -139,7 +139,7 @@ pub async fn set(
         .ok_or(AppError::NotFound)?;
     let role = member.role_permissions();
     let wanted = PermissionSet::of(wanted).difference(role);
-    let missing = wanted.difference(editor.permissions);
+    let missing = editor.beyond_delegable(wanted);
     if !missing.is_empty() {
         return Err(AppError::conflict(
             "grant_exceeds_yours",

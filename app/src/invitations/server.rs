@@ -110,6 +110,17 @@ fn email_text(sender: &Sender<'_>, role_name: &str, message: &str, token: &str, 
     (subject, body)
 }
 
+/// Refuses an invitation with a role holding permissions the inviter may not give.
+fn may_invite_with(inviter: &Access, role: &Role) -> Result<()> {
+    if inviter.beyond_delegable(role.permissions).is_empty() {
+        return Ok(());
+    }
+    Err(AppError::conflict(
+        "role_exceeds_yours",
+        format!("You can only invite with roles whose permissions you hold yourself; {} has more.", role.name),
+    ))
+}
+
 /// Invites every valid address of `emails` with `role_id`, in one transaction: each valid one
 /// gets its invitation and email, each bad one is named with the reason. Refused outright:
 /// an empty or oversized list, or a role holding permissions the inviter does not hold.
@@ -132,13 +143,7 @@ pub async fn invite(
         ));
     }
     let role = role(conn, sender.org_id, role_id).await?;
-    let missing = role.permissions.difference(sender.inviter.permissions);
-    if !missing.is_empty() {
-        return Err(AppError::conflict(
-            "role_exceeds_yours",
-            format!("You can only invite with roles whose permissions you hold yourself; {} has more.", role.name),
-        ));
-    }
+    may_invite_with(sender.inviter, &role)?;
     let mut batch = Batch { sent: Vec::new(), problems: Vec::new() };
     let mut seen = std::collections::HashSet::new();
     for raw in emails {
@@ -307,6 +312,8 @@ async fn pending(conn: &mut Conn, org_id: &str, id: &str) -> Result<Pending> {
 pub async fn resend(conn: &mut Conn, sender: &Sender<'_>, id: &str, now: i64) -> Result<Sent> {
     let p = pending(conn, sender.org_id, id).await?;
     let role = role(conn, sender.org_id, &p.role_id).await?;
+    // A fresh link is a fresh offer of the role: the resender must be able to give it now.
+    may_invite_with(sender.inviter, &role)?;
     let (token, token_hash) = new_token();
     let expires_at = now + p.days_valid * 86_400;
     sqlx::query(

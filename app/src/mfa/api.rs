@@ -7,11 +7,12 @@ use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 use {
-    super::server::{self as mfa, MfaUser, Verdict},
+    super::server::{self as mfa, Verdict},
     crate::access::{UserCtx, guard_user},
-    crate::audit::{self, Actor, Event, Outcome},
+    crate::audit::{self, Outcome},
     crate::auth::api::set_cookie,
-    crate::auth::{session, throttle},
+    crate::auth::server::recheck_password,
+    crate::auth::session,
     crate::db::Conn,
     crate::request::RequestMeta,
     crate::state::app_state,
@@ -90,25 +91,7 @@ fn tz_of(cx: &UserCtx) -> String {
     cx.access.org.as_ref().map(|o| o.timezone.clone()).unwrap_or_else(|| "UTC".into())
 }
 
-/// Re-checks the caller's password before a security change, throttled like sign-in.
-#[cfg(feature = "ssr")]
-async fn confirm_password(cx: &UserCtx, user: &MfaUser, password: &str) -> Result<(), AppError> {
-    let key = throttle::account_key(&user.email);
-    let mut conn = cx.state.db.conn().await?;
-    let wait = throttle::ACCOUNT_POLICY.wait(throttle::load(&mut conn, &key).await?, cx.now);
-    drop(conn);
-    if wait > 0 {
-        return Err(AppError::Throttled { retry_after: wait as u64 });
-    }
-    if cx.state.hasher.verify(password, Some(&user.password_hash)).await? {
-        return Ok(());
-    }
-    let mut tx = cx.state.db.begin().await?;
-    throttle::fail(&mut tx, &throttle::ACCOUNT_POLICY, &key, cx.now).await?;
-    tx.commit().await?;
-    Err(AppError::invalid("password", "That is not your current password."))
-}
-
+/// Records an event of the caller about their own account, in the transaction `conn`.
 #[cfg(feature = "ssr")]
 async fn record(
     conn: &mut Conn,
@@ -118,11 +101,7 @@ async fn record(
     reason: Option<&str>,
     meta: serde_json::Value,
 ) -> Result<(), AppError> {
-    let mut event = Event::new(action, Actor::user(&cx.access.user_id, &cx.access.email), outcome)
-        .org(cx.access.org_id())
-        .target("user", &cx.access.user_id)
-        .metadata(meta)
-        .request(&cx.meta);
+    let mut event = cx.event(action, outcome).target("user", &cx.access.user_id).metadata(meta);
     if let Some(reason) = reason {
         event = event.reason(reason);
     }
@@ -161,10 +140,7 @@ pub async fn get_security() -> Result<SecurityOverview, AppError> {
     let mut conn = cx.state.db.conn().await?;
     let user = mfa::load(&mut conn, &cx.access.user_id).await?;
     let left = mfa::recovery_codes_left(&mut conn, &user.id).await?;
-    let step_up_until: Option<i64> = sqlx::query_scalar("SELECT step_up_until FROM sessions WHERE id = $1")
-        .bind(&cx.session_id)
-        .fetch_one(&mut *conn)
-        .await?;
+    let step_up_until = mfa::step_up_until(&mut conn, &cx.session_id).await?;
     let fmt = |t: i64| crate::time::format_local(t, &tz);
     let sessions = session::list_for_user(&mut conn, &user.id)
         .await?
@@ -190,8 +166,9 @@ pub async fn get_security() -> Result<SecurityOverview, AppError> {
     })
 }
 
-/// Starts setting up an authenticator app. Setting it up again while enrolled needs the
-/// password and a current code.
+/// Starts setting up an authenticator app: the current password first (a session alone must
+/// not be able to bind an authenticator, ASVS 5.0 V7.5.1), and a current code as well when
+/// replacing one.
 #[server(prefix = "/api", endpoint = "security/totp/start")]
 pub async fn start_totp_enrollment(
     password: Option<String>,
@@ -201,11 +178,10 @@ pub async fn start_totp_enrollment(
     let mut conn = cx.state.db.conn().await?;
     let user = mfa::load(&mut conn, &cx.access.user_id).await?;
     drop(conn);
-    // The password check writes its throttle in its own transaction: before ours, never
+    // The password check writes its throttle in its own transactions: before ours, never
     // inside it (SQLite has one writer at a time).
-    if user.mfa_enrolled_at.is_some() {
-        confirm_password(&cx, &user, password.as_deref().unwrap_or_default()).await?;
-    }
+    let purpose = if user.mfa_enrolled_at.is_some() { "mfa.reenroll" } else { "mfa.enroll" };
+    recheck_password(&cx, &user.password_hash, password.as_deref().unwrap_or_default(), purpose).await?;
     let mut tx = cx.state.db.begin().await?;
     if user.mfa_enrolled_at.is_some() {
         let code = super::parse_totp_code(code.as_deref().unwrap_or_default())?;
@@ -258,7 +234,7 @@ pub async fn disable_totp(password: String, code: String, end_other_sessions: Op
     if user.mfa_enrolled_at.is_none() {
         return Err(AppError::conflict("mfa_not_enrolled", "Two-factor authentication is not on."));
     }
-    confirm_password(&cx, &user, &password).await?;
+    recheck_password(&cx, &user.password_hash, &password, "mfa.disable").await?;
     let mut tx = cx.state.db.begin().await?;
     let verdict = mfa::accept_second_factor(&mut tx, &cx.state.config.secret_key, &user, &factor, cx.now).await?;
     if !verdict.accepted() {
@@ -267,10 +243,7 @@ pub async fn disable_totp(password: String, code: String, end_other_sessions: Op
         return Err(AppError::invalid("code", "That code is not right."));
     }
     mfa::disable(&mut tx, &user.id).await?;
-    sqlx::query("UPDATE sessions SET mfa_verified_at = NULL, step_up_until = NULL WHERE user_id = $1")
-        .bind(&user.id)
-        .execute(&mut *tx)
-        .await?;
+    mfa::unverify_sessions(&mut tx, &user.id).await?;
     let ended = if end_other_sessions.is_some() {
         session::delete_others(&mut tx, &user.id, Some(&cx.session_id)).await?
     } else {
@@ -292,7 +265,7 @@ pub async fn set_analytics_pin(password: String, pin: String) -> Result<(), AppE
     let mut conn = cx.state.db.conn().await?;
     let user = mfa::load(&mut conn, &cx.access.user_id).await?;
     drop(conn);
-    confirm_password(&cx, &user, &password).await?;
+    recheck_password(&cx, &user.password_hash, &password, "step_up.pin_set").await?;
     let hash = cx.state.hasher.hash(&pin).await?;
     let mut tx = cx.state.db.begin().await?;
     mfa::set_pin_hash(&mut tx, &user.id, &hash).await?;
@@ -306,13 +279,9 @@ pub async fn set_analytics_pin(password: String, pin: String) -> Result<(), AppE
 pub async fn send_step_up_code() -> Result<(), AppError> {
     let cx = guard_user(&OWN_SECURITY).await?;
     let mut tx = cx.state.db.begin().await?;
-    let recent: Option<i64> =
-        sqlx::query_scalar("SELECT MAX(created_at) FROM email_codes WHERE user_id = $1 AND purpose = 'step_up'")
-            .bind(&cx.access.user_id)
-            .fetch_one(&mut *tx)
-            .await?;
-    if let Some(at) = recent.filter(|at| cx.now - at < 60) {
-        return Err(AppError::Throttled { retry_after: (60 - (cx.now - at)) as u64 });
+    let wait = mfa::email_code_wait(&mut tx, &cx.access.user_id, "step_up", cx.now).await?;
+    if wait > 0 {
+        return Err(AppError::Throttled { retry_after: wait as u64 });
     }
     let code = mfa::create_email_code(&mut tx, &cx.access.user_id, "step_up", cx.now).await?;
     crate::mail::enqueue(
@@ -338,18 +307,23 @@ pub async fn send_step_up_code() -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "security/step_up")]
 pub async fn step_up(method: String, code: String, next: Option<String>) -> Result<(), AppError> {
     let cx = guard_user(&OWN_SECURITY).await?;
+    let method = super::StepUpMethod::parse(&method)?;
     let tz = tz_of(&cx);
-    let mut conn = cx.state.db.conn().await?;
-    let user = mfa::load(&mut conn, &cx.access.user_id).await?;
-    drop(conn);
-    if let Some(until) = mfa::step_up_locked(&user, cx.now) {
-        let mut tx = cx.state.db.begin().await?;
-        record(&mut tx, &cx, "step_up", Outcome::Denied, Some("locked"), json!({ "method": method })).await?;
+    let audit_meta = json!({ "method": method.as_str() });
+    // The attempt is reserved before the secret is checked: at most five are ever evaluated
+    // before the lock, however many arrive at once.
+    let mut tx = cx.state.db.begin().await?;
+    if mfa::reserve_step_up(&mut tx, &cx.access.user_id, cx.now).await?.is_none() {
+        let user = mfa::load(&mut tx, &cx.access.user_id).await?;
+        record(&mut tx, &cx, "step_up", Outcome::Denied, Some("locked"), audit_meta).await?;
         tx.commit().await?;
+        let until = mfa::step_up_locked(&user, cx.now).unwrap_or(cx.now + super::STEP_UP_LOCK_SECS);
         return Err(locked(until, &tz));
     }
-    let accepted = match method.as_str() {
-        "totp" => match super::parse_totp_code(&code) {
+    let user = mfa::load(&mut tx, &cx.access.user_id).await?;
+    tx.commit().await?;
+    let accepted = match method {
+        super::StepUpMethod::Totp => match super::parse_totp_code(&code) {
             Ok(code) => {
                 let mut tx = cx.state.db.begin().await?;
                 let verdict = mfa::accept_totp(&mut tx, &cx.state.config.secret_key, &user, &code, cx.now).await?;
@@ -358,11 +332,11 @@ pub async fn step_up(method: String, code: String, next: Option<String>) -> Resu
             }
             Err(_) => false,
         },
-        "pin" => match &user.analytics_pin_hash {
+        super::StepUpMethod::Pin => match &user.analytics_pin_hash {
             Some(hash) if super::check_pin_shape(&code).is_ok() => cx.state.hasher.verify(&code, Some(hash)).await?,
             _ => false,
         },
-        "email" => {
+        super::StepUpMethod::Email => {
             let digits = code.trim();
             if digits.len() == 6 && digits.bytes().all(|b| b.is_ascii_digit()) {
                 let mut tx = cx.state.db.begin().await?;
@@ -373,13 +347,12 @@ pub async fn step_up(method: String, code: String, next: Option<String>) -> Resu
                 false
             }
         }
-        _ => return Err(AppError::invalid("method", "Choose the authenticator app, your PIN or an emailed code.")),
     };
     let mut tx = cx.state.db.begin().await?;
     if !accepted {
-        let locked_until = mfa::fail_step_up(&mut tx, &user.id, cx.now).await?;
+        let locked_until = mfa::lock_step_up_if_spent(&mut tx, &user.id, cx.now).await?;
         let reason = if locked_until.is_some() { "locked_now" } else { "wrong_code" };
-        record(&mut tx, &cx, "step_up", Outcome::Failed, Some(reason), json!({ "method": method })).await?;
+        record(&mut tx, &cx, "step_up", Outcome::Failed, Some(reason), audit_meta).await?;
         tx.commit().await?;
         return Err(match locked_until {
             Some(until) => locked(until, &tz),
@@ -390,7 +363,7 @@ pub async fn step_up(method: String, code: String, next: Option<String>) -> Resu
     }
     mfa::clear_step_up_failures(&mut tx, &user.id).await?;
     let token = session::elevate(&mut tx, &cx.session_id, None, Some(cx.now + super::STEP_UP_SECS)).await?;
-    record(&mut tx, &cx, "step_up", Outcome::Allowed, None, json!({ "method": method })).await?;
+    record(&mut tx, &cx, "step_up", Outcome::Allowed, None, audit_meta).await?;
     tx.commit().await?;
     set_cookie(session::session_cookie(&cx.state.config, &token));
     leptos_axum::redirect(&crate::auth::api::safe_next(next.as_deref()));
@@ -445,15 +418,10 @@ pub async fn change_password(
     drop(conn);
     crate::auth::password::check_new_password(&new_password, &user.email)
         .map_err(|p| AppError::invalid("new_password", p.message()))?;
-    confirm_password(&cx, &user, &current_password).await?;
+    recheck_password(&cx, &user.password_hash, &current_password, "auth.password_change").await?;
     let hash = cx.state.hasher.hash(&new_password).await?;
     let mut tx = cx.state.db.begin().await?;
-    sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
-        .bind(&hash)
-        .bind(cx.now)
-        .bind(&user.id)
-        .execute(&mut *tx)
-        .await?;
+    mfa::set_password_hash(&mut tx, &user.id, &hash, cx.now).await?;
     let ended = if end_other_sessions.is_some() {
         session::delete_others(&mut tx, &user.id, Some(&cx.session_id)).await?
     } else {

@@ -217,6 +217,9 @@ fn TwoFactor(o: SecurityOverview) -> impl IntoView {
         view! {
             <p><span class="badge outcome-failed">"Off"</span></p>
             <ActionForm action=a.start>
+                <label for="enroll-password">"Current password"</label>
+                <input id="enroll-password" type="password" name="password" autocomplete="current-password" required
+                    aria-invalid=field_error(start, "password")/>
                 <ErrorAlert result=start/>
                 <button type="submit">"Set up two-factor authentication"</button>
             </ActionForm>

@@ -45,6 +45,37 @@ impl std::fmt::Debug for SecondFactor {
     }
 }
 
+/// How a session unlocks step-up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StepUpMethod {
+    /// A code from the authenticator app.
+    Totp,
+    /// The analytics PIN.
+    Pin,
+    /// A code sent by email.
+    Email,
+}
+
+impl StepUpMethod {
+    /// `totp`, `pin` or `email`; anything else is a 400 naming the field.
+    pub fn parse(text: &str) -> Result<StepUpMethod, AppError> {
+        match text {
+            "totp" => Ok(StepUpMethod::Totp),
+            "pin" => Ok(StepUpMethod::Pin),
+            "email" => Ok(StepUpMethod::Email),
+            _ => Err(AppError::invalid("method", "Choose the authenticator app, your PIN or an emailed code.")),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepUpMethod::Totp => "totp",
+            StepUpMethod::Pin => "pin",
+            StepUpMethod::Email => "email",
+        }
+    }
+}
+
 const CODE_HINT: &str = "Enter the 6-digit code from your authenticator app, or one of your recovery codes.";
 
 /// Reads an authentication code or a recovery code; spaces and dashes are ignored.

@@ -1,7 +1,9 @@
 //! Two-factor state in the database (server only).
 
 use super::totp::{self, CodeCheck};
-use super::{CHALLENGE_SECS, RECOVERY_CODES, STEP_UP_LOCK_SECS, STEP_UP_MAX_FAILURES, SecondFactor};
+use super::{
+    CHALLENGE_MAX_ATTEMPTS, CHALLENGE_SECS, RECOVERY_CODES, STEP_UP_LOCK_SECS, STEP_UP_MAX_FAILURES, SecondFactor,
+};
 use crate::config::SecretKey;
 use crate::crypto;
 use crate::db::{Conn, new_id};
@@ -278,14 +280,19 @@ pub async fn delete_challenge(conn: &mut Conn, id: &str) -> Result<()> {
     Ok(())
 }
 
-/// Counts a wrong code against the challenge; returns the attempts so far.
-pub async fn fail_challenge(conn: &mut Conn, id: &str) -> Result<i64> {
-    let attempts: Option<i64> =
-        sqlx::query_scalar("UPDATE mfa_challenges SET attempts = attempts + 1 WHERE id = $1 RETURNING attempts")
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?;
-    Ok(attempts.unwrap_or(i64::MAX))
+/// Reserves one of the challenge's attempts before its code is checked (one atomic
+/// statement: concurrent codes cannot share an attempt). Returns the attempts so far, or
+/// `None` when the challenge is used up, expired or gone.
+pub async fn reserve_challenge_attempt(conn: &mut Conn, id: &str, now: i64) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar(
+        "UPDATE mfa_challenges SET attempts = attempts + 1 \
+         WHERE id = $1 AND attempts < $2 AND expires_at > $3 RETURNING attempts",
+    )
+    .bind(id)
+    .bind(CHALLENGE_MAX_ATTEMPTS)
+    .bind(now)
+    .fetch_optional(&mut *conn)
+    .await?)
 }
 
 /// Step-up is locked until this instant, if it is.
@@ -293,25 +300,34 @@ pub fn step_up_locked(user: &MfaUser, now: i64) -> Option<i64> {
     user.step_up_locked_until.filter(|until| *until > now)
 }
 
-/// Counts a failed step-up; the fifth in a row locks step-up for 30 minutes. Returns the
-/// lock's end when this failure set it.
-pub async fn fail_step_up(conn: &mut Conn, user_id: &str, now: i64) -> Result<Option<i64>> {
-    let failures: i64 = sqlx::query_scalar(
-        "UPDATE users SET step_up_failures = step_up_failures + 1 WHERE id = $1 RETURNING step_up_failures",
+/// Reserves a step-up attempt before its secret is checked: counted as a failure in one
+/// atomic statement, and refused (`None`) while step-up is locked or five attempts are
+/// already counted. Returns the failures counted so far.
+pub async fn reserve_step_up(conn: &mut Conn, user_id: &str, now: i64) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar(
+        "UPDATE users SET step_up_failures = step_up_failures + 1 \
+         WHERE id = $1 AND step_up_failures < $2 AND (step_up_locked_until IS NULL OR step_up_locked_until <= $3) \
+         RETURNING step_up_failures",
     )
     .bind(user_id)
-    .fetch_one(&mut *conn)
-    .await?;
-    if failures >= STEP_UP_MAX_FAILURES {
-        let until = now + STEP_UP_LOCK_SECS;
-        sqlx::query("UPDATE users SET step_up_failures = 0, step_up_locked_until = $1 WHERE id = $2")
-            .bind(until)
-            .bind(user_id)
-            .execute(&mut *conn)
-            .await?;
-        return Ok(Some(until));
-    }
-    Ok(None)
+    .bind(STEP_UP_MAX_FAILURES)
+    .bind(now)
+    .fetch_optional(&mut *conn)
+    .await?)
+}
+
+/// After a failed step-up: when five failures are counted, locks step-up for 30 minutes
+/// and returns the lock's end.
+pub async fn lock_step_up_if_spent(conn: &mut Conn, user_id: &str, now: i64) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar(
+        "UPDATE users SET step_up_failures = 0, step_up_locked_until = $1 \
+         WHERE id = $2 AND step_up_failures >= $3 RETURNING step_up_locked_until",
+    )
+    .bind(now + STEP_UP_LOCK_SECS)
+    .bind(user_id)
+    .bind(STEP_UP_MAX_FAILURES)
+    .fetch_optional(&mut *conn)
+    .await?)
 }
 
 pub async fn clear_step_up_failures(conn: &mut Conn, user_id: &str) -> Result<()> {
@@ -325,6 +341,48 @@ pub async fn clear_step_up_failures(conn: &mut Conn, user_id: &str) -> Result<()
 pub async fn set_pin_hash(conn: &mut Conn, user_id: &str, hash: &str) -> Result<()> {
     sqlx::query("UPDATE users SET analytics_pin_hash = $1 WHERE id = $2")
         .bind(hash)
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Seconds until `user_id` may be sent another code for `purpose` (one a minute), taken
+/// under the user's row lock so that concurrent requests cannot both send one.
+pub async fn email_code_wait(conn: &mut Conn, user_id: &str, purpose: &str, now: i64) -> Result<i64> {
+    crate::db::lock_row(conn, crate::db::Locked::User, user_id).await?;
+    let last: Option<i64> =
+        sqlx::query_scalar("SELECT MAX(created_at) FROM email_codes WHERE user_id = $1 AND purpose = $2")
+            .bind(user_id)
+            .bind(purpose)
+            .fetch_one(&mut *conn)
+            .await?;
+    Ok(last.map_or(0, |at| (at + 60 - now).max(0)))
+}
+
+/// The session's step-up unlock, if it has one.
+pub async fn step_up_until(conn: &mut Conn, session_id: &str) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar("SELECT step_up_until FROM sessions WHERE id = $1")
+        .bind(session_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .flatten())
+}
+
+/// Every session of the user loses its MFA verification and step-up (two-factor turned off).
+pub async fn unverify_sessions(conn: &mut Conn, user_id: &str) -> Result<()> {
+    sqlx::query("UPDATE sessions SET mfa_verified_at = NULL, step_up_until = NULL WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Stores a new password hash.
+pub async fn set_password_hash(conn: &mut Conn, user_id: &str, hash: &str, now: i64) -> Result<()> {
+    sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+        .bind(hash)
+        .bind(now)
         .bind(user_id)
         .execute(&mut *conn)
         .await?;

@@ -95,7 +95,7 @@ fn check_description(raw: &str) -> Result<String> {
 }
 
 fn exceeds(editor: &Access, permissions: PermissionSet) -> Result<()> {
-    let missing = permissions.difference(editor.permissions);
+    let missing = editor.beyond_delegable(permissions);
     if !missing.is_empty() {
         return Err(AppError::conflict(
             "role_exceeds_yours",

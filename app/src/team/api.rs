@@ -102,7 +102,7 @@ pub async fn change_member_role(member_id: String, role_id: String) -> Result<()
 pub async fn remove_member(member_id: String) -> Result<(), AppError> {
     let cx = guard(&TEAM_MANAGE).await?;
     let mut tx = cx.state.db.begin().await?;
-    let removed = super::server::remove(&mut tx, &cx.access, cx.org_id(), &member_id).await?;
+    let removed = super::server::remove(&mut tx, &cx.access, cx.org_id(), &member_id, cx.now).await?;
     cx.audit(
         &mut tx,
         "team.member_remove",

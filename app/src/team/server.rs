@@ -73,14 +73,10 @@ pub async fn find(conn: &mut Conn, org_id: &str, tz: &str, member_id: &str) -> R
 }
 
 /// Takes the organization's row lock for the rest of the transaction, so that changes to its
-/// memberships happen one after another (on SQLite `BEGIN IMMEDIATE` already serializes
-/// writers; on PostgreSQL this row lock does). Two owners demoting each other at the same
-/// moment therefore cannot both see the other as the remaining owner.
+/// memberships happen one after another. Two owners demoting each other at the same moment
+/// therefore cannot both see the other as the remaining owner.
 async fn lock_org(conn: &mut Conn, org_id: &str) -> Result<()> {
-    sqlx::query("UPDATE organizations SET updated_at = updated_at WHERE id = $1")
-        .bind(org_id)
-        .execute(&mut *conn)
-        .await?;
+    crate::db::lock_row(conn, crate::db::Locked::Organization, org_id).await?;
     Ok(())
 }
 
@@ -174,7 +170,7 @@ pub async fn change_role(
     let target = target(conn, org_id, member_id).await?;
     let role = assignable_role(conn, org_id, role_id).await?;
     may_manage(editor, &target, "Nobody changes their own role. Ask another owner or admin.")?;
-    let missing = role.permissions.difference(editor.permissions);
+    let missing = editor.beyond_delegable(role.permissions);
     if !missing.is_empty() {
         return Err(AppError::conflict(
             "role_exceeds_yours",
@@ -200,8 +196,9 @@ pub async fn change_role(
 
 /// Removes member `member_id` from `org_id`, with their grants there. Their sessions lose
 /// the organization on their next request (the guard reads memberships every time) and fall
-/// back to another membership; sessions that had it active are pointed away now.
-pub async fn remove(conn: &mut Conn, editor: &Access, org_id: &str, member_id: &str) -> Result<Target> {
+/// back to another membership; sessions that had it active are pointed away now. An
+/// ownership offer to or from them is withdrawn: it could otherwise be accepted later.
+pub async fn remove(conn: &mut Conn, editor: &Access, org_id: &str, member_id: &str, now: i64) -> Result<Target> {
     lock_org(conn, org_id).await?;
     let target = target(conn, org_id, member_id).await?;
     may_manage(editor, &target, "You cannot remove yourself here.")?;
@@ -219,6 +216,15 @@ pub async fn remove(conn: &mut Conn, editor: &Access, org_id: &str, member_id: &
         .execute(&mut *conn)
         .await?;
     point_sessions_away(conn, &target.user_id, org_id).await?;
+    sqlx::query(
+        "UPDATE ownership_transfers SET status = 'cancelled', updated_at = $1 \
+         WHERE org_id = $2 AND status = 'pending' AND (to_user_id = $3 OR from_user_id = $3)",
+    )
+    .bind(now)
+    .bind(org_id)
+    .bind(&target.user_id)
+    .execute(&mut *conn)
+    .await?;
     Ok(target)
 }
 
@@ -253,6 +259,15 @@ pub async fn force_sign_out(
         .execute(&mut *conn)
         .await?;
     point_sessions_away(conn, &target.user_id, org_id).await?;
+    sqlx::query(
+        "UPDATE ownership_transfers SET status = 'cancelled', updated_at = $1 \
+         WHERE org_id = $2 AND status = 'pending' AND (to_user_id = $3 OR from_user_id = $3)",
+    )
+    .bind(now)
+    .bind(org_id)
+    .bind(&target.user_id)
+    .execute(&mut *conn)
+    .await?;
     Ok(target)
 }
 
@@ -307,7 +322,7 @@ pub async fn roles(conn: &mut Conn, editor: &Access, org_id: &str) -> Result<Vec
         .into_iter()
         .map(|r| {
             let r = r.into_row();
-            AssignableRole { assignable: editor.permissions.includes(r.permissions), id: r.id, name: r.name }
+            AssignableRole { assignable: editor.beyond_delegable(r.permissions).is_empty(), id: r.id, name: r.name }
         })
         .collect())
 }

@@ -58,13 +58,47 @@ pub async fn reply(response: Response<Body>) -> Reply {
 
 /// A same-origin POST of a form, with an optional `Cookie` header.
 pub async fn post(app: &Router, path: &str, form: &str, cookie: Option<&str>) -> Reply {
+    post_from(app, path, form, cookie, None).await
+}
+
+/// [`post`] from the client address `ip` (as the listener would record it).
+pub async fn post_from(app: &Router, path: &str, form: &str, cookie: Option<&str>, ip: Option<&str>) -> Reply {
     let mut request = Request::post(path)
         .header(header::ORIGIN, ORIGIN)
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
     if let Some(cookie) = cookie {
         request = request.header(header::COOKIE, cookie);
     }
-    reply(app.clone().oneshot(request.body(Body::from(form.to_string())).unwrap()).await.unwrap()).await
+    let mut request = request.body(Body::from(form.to_string())).unwrap();
+    if let Some(ip) = ip {
+        let peer: std::net::SocketAddr = format!("{ip}:40000").parse().unwrap();
+        request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+    }
+    reply(app.clone().oneshot(request).await.unwrap()).await
+}
+
+/// Sends `n` copies of a POST at once (each on its own task) and returns the replies.
+pub async fn burst(
+    app: &Router,
+    n: usize,
+    path: &str,
+    form: &str,
+    cookie: Option<&str>,
+    ip: Option<&str>,
+) -> Vec<Reply> {
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..n {
+        let (app, path, form) = (app.clone(), path.to_string(), form.to_string());
+        let (cookie, ip) = (cookie.map(str::to_string), ip.map(str::to_string));
+        tasks.spawn(async move { post_from(&app, &path, &form, cookie.as_deref(), ip.as_deref()).await });
+    }
+    tasks.join_all().await
+}
+
+/// How many audit events match `condition` (a fixed SQL condition from the test).
+pub async fn events(t: &TestDb, condition: &str) -> i64 {
+    let sql = format!("SELECT CAST(COUNT(*) AS BIGINT) FROM audit_events WHERE {condition}");
+    sqlx::query_scalar(&sql).fetch_one(&mut *t.db.conn().await.unwrap()).await.unwrap()
 }
 
 pub async fn get(app: &Router, path: &str, cookie: Option<&str>) -> Reply {
