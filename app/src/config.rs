@@ -26,9 +26,11 @@ pub struct Config {
     pub session_absolute_secs: i64,
     /// `GATEHOUSE_HASH_CONCURRENCY`: password hashes computed at once (default: CPU count).
     pub hash_concurrency: usize,
-    /// `GATEHOUSE_TRUST_FORWARDED_FOR` (default false): take the client address from
-    /// `X-Forwarded-For`. Only behind a proxy that sets it.
-    pub trust_forwarded_for: bool,
+    /// `GATEHOUSE_TRUSTED_PROXIES` (default 0): how many reverse proxies stand in front of
+    /// the app, each appending the address it received the request from to
+    /// `X-Forwarded-For`. The client address is the entry that many hops from the right; the
+    /// entries to its left were written by the client and are never believed.
+    pub trusted_proxies: usize,
     /// `GATEHOUSE_LOG_FORMAT`: `text` (default) or `json`.
     pub log_json: bool,
     /// `GATEHOUSE_SECRET_KEY` (base64 of 32 random bytes) or `GATEHOUSE_SECRET_KEY_FILE` (a
@@ -84,6 +86,14 @@ impl Config {
     /// Reads the configuration through `lookup` (the environment, or a map in tests).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
         let get = |name: &'static str| lookup(name).filter(|v| !v.trim().is_empty());
+        if get("GATEHOUSE_TRUST_FORWARDED_FOR").is_some() {
+            // It trusted the leftmost entry, which the client writes: refuse to start rather
+            // than silently keep or drop that trust.
+            return Err(ConfigError {
+                name: "GATEHOUSE_TRUST_FORWARDED_FOR",
+                problem: "is gone: set GATEHOUSE_TRUSTED_PROXIES to the number of proxies in front of the app".into(),
+            });
+        }
         let database_url = get("DATABASE_URL").unwrap_or_else(|| "sqlite://data/gatehouse.db".to_string());
         if crate::db::Backend::of_url(&database_url).is_none() {
             return Err(ConfigError { name: "DATABASE_URL", problem: "must start with sqlite: or postgres:".into() });
@@ -122,7 +132,7 @@ impl Config {
                 * parse(&get, "GATEHOUSE_SESSION_PRIVILEGED_IDLE_MINUTES", 60, 1..=43_200)?,
             session_absolute_secs: 3600 * parse(&get, "GATEHOUSE_SESSION_ABSOLUTE_HOURS", 168, 1..=8_760)?,
             hash_concurrency: parse(&get, "GATEHOUSE_HASH_CONCURRENCY", cpus, 1..=256)?,
-            trust_forwarded_for: parse_bool(&get, "GATEHOUSE_TRUST_FORWARDED_FOR")?,
+            trusted_proxies: parse(&get, "GATEHOUSE_TRUSTED_PROXIES", 0, 0..=16)?,
             log_json: match get("GATEHOUSE_LOG_FORMAT").as_deref() {
                 None | Some("text") => false,
                 Some("json") => true,
@@ -148,14 +158,6 @@ where
         return Err(ConfigError { name, problem: format!("{value} is outside {}..={}", range.start(), range.end()) });
     }
     Ok(value)
-}
-
-fn parse_bool<G: Fn(&'static str) -> Option<String>>(get: &G, name: &'static str) -> Result<bool, ConfigError> {
-    match get(name).as_deref().map(str::trim) {
-        None | Some("0" | "false" | "no") => Ok(false),
-        Some("1" | "true" | "yes") => Ok(true),
-        Some(other) => Err(ConfigError { name, problem: format!("`{other}` is not true or false") }),
-    }
 }
 
 /// `scheme://host[:port]` of a URL, and whether it is https.
@@ -228,9 +230,8 @@ mod tests {
         assert!(e.problem.contains("outside"));
         assert_eq!(config(&[("DATABASE_URL", "mysql://x")]).unwrap_err().name, "DATABASE_URL");
         assert_eq!(config(&[("GATEHOUSE_PUBLIC_URL", "ftp://x")]).unwrap_err().name, "GATEHOUSE_PUBLIC_URL");
-        assert_eq!(
-            config(&[("GATEHOUSE_TRUST_FORWARDED_FOR", "maybe")]).unwrap_err().name,
-            "GATEHOUSE_TRUST_FORWARDED_FOR"
-        );
+        assert_eq!(config(&[("GATEHOUSE_TRUSTED_PROXIES", "many")]).unwrap_err().name, "GATEHOUSE_TRUSTED_PROXIES");
+        let gone = config(&[("GATEHOUSE_TRUST_FORWARDED_FOR", "true")]).unwrap_err();
+        assert!(gone.problem.contains("GATEHOUSE_TRUSTED_PROXIES"), "{}", gone.problem);
     }
 }

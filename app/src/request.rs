@@ -42,10 +42,7 @@ impl RequestMeta {
     }
 
     pub fn from_headers(headers: &HeaderMap, peer: Option<SocketAddr>, config: &Config) -> RequestMeta {
-        let forwarded = config
-            .trust_forwarded_for
-            .then(|| headers.get("x-forwarded-for")?.to_str().ok()?.split(',').next()?.trim().parse::<IpAddr>().ok())
-            .flatten();
+        let forwarded = forwarded_client(headers, config.trusted_proxies);
         let ip = forwarded.or(peer.map(|p| p.ip())).map(|ip| ip.to_string());
         let user_agent = headers
             .get(http::header::USER_AGENT)
@@ -54,6 +51,22 @@ impl RequestMeta {
         let session_token = crate::auth::session_token_from(headers, config);
         RequestMeta { ip, user_agent, session_token }
     }
+}
+
+/// The client address according to the `trusted` proxies in front of us: each appends the
+/// address it received the request from, so the client is `trusted` entries from the right of
+/// `X-Forwarded-For` (all lines of it, in order). Anything to the left of that is whatever the
+/// client sent. Fewer entries than proxies, or an unreadable one: `None` (the peer counts).
+fn forwarded_client(headers: &HeaderMap, trusted: usize) -> Option<IpAddr> {
+    if trusted == 0 {
+        return None;
+    }
+    let mut entries = Vec::new();
+    for value in headers.get_all("x-forwarded-for") {
+        entries.extend(value.to_str().ok()?.split(',').map(str::trim));
+    }
+    let entry = entries.len().checked_sub(trusted).map(|i| entries[i])?;
+    entry.parse().ok()
 }
 
 /// Appends a header to the response of the current server function or page.
@@ -67,19 +80,33 @@ pub fn append_response_header(name: http::HeaderName, value: http::HeaderValue) 
 mod tests {
     use super::*;
 
-    fn config(trust: bool) -> Config {
-        crate::config::test_config(&[("GATEHOUSE_TRUST_FORWARDED_FOR", if trust { "1" } else { "0" })])
+    fn config(proxies: usize) -> Config {
+        crate::config::test_config(&[("GATEHOUSE_TRUSTED_PROXIES", &proxies.to_string())])
+    }
+
+    fn ip(forwarded: &[&str], proxies: usize) -> Option<String> {
+        let mut headers = HeaderMap::new();
+        for value in forwarded {
+            headers.append("x-forwarded-for", value.parse().unwrap());
+        }
+        let peer = Some("10.0.0.1:5000".parse().unwrap());
+        RequestMeta::from_headers(&headers, peer, &config(proxies)).ip
     }
 
     #[test]
-    fn forwarded_for_is_used_only_when_trusted() {
-        let mut headers = HeaderMap::new();
-        headers.insert("x-forwarded-for", "203.0.113.9, 10.0.0.1".parse().unwrap());
-        let peer = Some("10.0.0.1:5000".parse().unwrap());
-        assert_eq!(RequestMeta::from_headers(&headers, peer, &config(false)).ip.as_deref(), Some("10.0.0.1"));
-        assert_eq!(RequestMeta::from_headers(&headers, peer, &config(true)).ip.as_deref(), Some("203.0.113.9"));
-        headers.insert("x-forwarded-for", "not-an-ip".parse().unwrap());
-        assert_eq!(RequestMeta::from_headers(&headers, peer, &config(true)).ip.as_deref(), Some("10.0.0.1"));
+    fn the_client_address_is_counted_from_the_right() {
+        // No proxy: the header is the client's own words.
+        assert_eq!(ip(&["203.0.113.9"], 0).as_deref(), Some("10.0.0.1"));
+        // One proxy appended what it saw; the client's forged entry is to its left.
+        assert_eq!(ip(&["6.6.6.6, 203.0.113.9"], 1).as_deref(), Some("203.0.113.9"));
+        // Two proxies: the outer one's entry, then the inner one's.
+        assert_eq!(ip(&["6.6.6.6, 203.0.113.9, 10.0.0.2"], 2).as_deref(), Some("203.0.113.9"));
+        // Several header lines count as one list, in order.
+        assert_eq!(ip(&["6.6.6.6", "203.0.113.9, 10.0.0.2"], 2).as_deref(), Some("203.0.113.9"));
+        // Fewer entries than proxies, or garbage where the client should be: the peer.
+        assert_eq!(ip(&["203.0.113.9"], 2).as_deref(), Some("10.0.0.1"));
+        assert_eq!(ip(&["6.6.6.6, not-an-ip"], 1).as_deref(), Some("10.0.0.1"));
+        assert_eq!(ip(&[], 1).as_deref(), Some("10.0.0.1"));
     }
 
     #[test]
@@ -89,7 +116,7 @@ mod tests {
         let token = "s3cret-t0ken-value-s3cret-t0ken-value-abcde";
         assert_eq!(token.len(), 43);
         headers.insert(http::header::COOKIE, format!("gh_session={token}").parse().unwrap());
-        let meta = RequestMeta::from_headers(&headers, None, &config(false));
+        let meta = RequestMeta::from_headers(&headers, None, &config(0));
         assert_eq!(meta.user_agent.as_ref().map(String::len), Some(MAX_USER_AGENT));
         assert_eq!(meta.session_token.as_deref(), Some(token));
         assert!(!format!("{meta:?}").contains(token));
