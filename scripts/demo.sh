@@ -25,6 +25,10 @@ Demo accounts (password for all: correct-horse-battery-staple):
 Two-factor codes: add the secret GATEHOUSEDEMOTOTPSECRET234567XYZ to an authenticator app
 (every account above but finadmin, member and viewer; finadmin is asked to set it up).
 
+Mail (sign-up links, invitations, emailed codes) is delivered as files into data/mail/
+(one .eml per message) unless GATEHOUSE_SMTP_URL names a relay.
+
 TXT
 step "serving http://127.0.0.1:3000 (Ctrl-C to stop)"
+if [ -z "${GATEHOUSE_SMTP_URL:-}" ]; then export GATEHOUSE_MAIL_DIR=${GATEHOUSE_MAIL_DIR:-data/mail}; fi
 exec ./target/debug/gatehouse serve

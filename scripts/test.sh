@@ -61,10 +61,14 @@ end_to_end() {
   esac
   step "end-to-end tests on $backend"
   require_free_port 3000
+  # Mail is delivered as files, which the tests read as its recipients.
+  local mail="$PWD/target/e2e/mail-$backend"
+  rm -rf "$mail"
   DATABASE_URL="$url" ./target/debug/gatehouse seed-demo
-  DATABASE_URL="$url" RUST_LOG=warn ./target/debug/gatehouse serve > "target/e2e/server-$backend.log" 2>&1 &
+  DATABASE_URL="$url" GATEHOUSE_MAIL_DIR="$mail" RUST_LOG=warn ./target/debug/gatehouse serve \
+    > "target/e2e/server-$backend.log" 2>&1 &
   server_pid=$!
-  if ! (cd end2end && timeout 1200 npx playwright test); then
+  if ! (cd end2end && GATEHOUSE_E2E_MAIL_DIR="$mail" timeout 1200 npx playwright test); then
     echo "--- server log (target/e2e/server-$backend.log), last lines:"
     tail -n 40 "target/e2e/server-$backend.log"
     return 1

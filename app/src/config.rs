@@ -39,6 +39,9 @@ pub struct Config {
     /// `GATEHOUSE_SMTP_URL`: lettre's SMTP URL (`smtps://…`, `smtp://…?tls=required`); without
     /// it mail stays in the outbox for operators to read.
     pub smtp_url: Option<String>,
+    /// `GATEHOUSE_MAIL_DIR`: deliver mail as `.eml` files into this folder instead (demos and
+    /// tests). At most one of the two.
+    pub mail_dir: Option<String>,
     /// `GATEHOUSE_MAIL_FROM` (default `Gatehouse <no-reply@gatehouse.invalid>`).
     pub mail_from: String,
 }
@@ -122,6 +125,12 @@ impl Config {
                 });
             }
         };
+        if get("GATEHOUSE_SMTP_URL").is_some() && get("GATEHOUSE_MAIL_DIR").is_some() {
+            return Err(ConfigError {
+                name: "GATEHOUSE_MAIL_DIR",
+                problem: "set either GATEHOUSE_SMTP_URL or GATEHOUSE_MAIL_DIR, not both".into(),
+            });
+        }
         Ok(Config {
             database_url,
             db_max_connections: parse(&get, "GATEHOUSE_DB_MAX_CONNECTIONS", 10, 1..=1000)?,
@@ -142,6 +151,7 @@ impl Config {
             },
             secret_key,
             smtp_url: get("GATEHOUSE_SMTP_URL"),
+            mail_dir: get("GATEHOUSE_MAIL_DIR"),
             mail_from: get("GATEHOUSE_MAIL_FROM").unwrap_or_else(|| "Gatehouse <no-reply@gatehouse.invalid>".into()),
         })
     }

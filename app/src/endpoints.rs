@@ -36,7 +36,16 @@ const fn public(path: &'static str, summary: &'static str, reason: &'static str)
 /// Every endpoint under `/api/`.
 pub const ENDPOINTS: &[Endpoint] = &[
     public(auth::api::GetSession::PATH, "the caller's own session", "answers only about the caller's own cookie"),
-    public(auth::api::SignUp::PATH, "create an account and organization", "anyone may sign up"),
+    public(
+        auth::api::SignUp::PATH,
+        "ask for an account (a link is mailed)",
+        "anyone may sign up; throttled per address",
+    ),
+    public(
+        auth::api::ConfirmSignUp::PATH,
+        "create the account of a mailed sign-up link",
+        "the link's single-use 256-bit token is the key",
+    ),
     public(auth::api::SignIn::PATH, "sign in", "the credentials are the check; throttled"),
     guarded(auth::api::SignOut::PATH, "sign out", auth::api::SIGN_OUT),
     guarded(orgs::api::SwitchOrg::PATH, "switch organization", orgs::api::SWITCH_ORG),

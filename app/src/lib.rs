@@ -137,6 +137,8 @@ fn Shell() -> impl IntoView {
                 <Route path=path!("/settings/security") view=mfa::components::SecurityPage ssr=SsrMode::Async/>
                 <Route path=path!("/analytics") view=analytics::components::AnalyticsPage ssr=SsrMode::Async/>
                 <Route path=path!("/signup") view=auth::components::SignupPage ssr=SsrMode::Async/>
+                <Route path=path!("/signup/sent") view=auth::components::SignupSentPage ssr=SsrMode::Async/>
+                <Route path=path!("/signup/confirm/:token") view=auth::components::SignupConfirmPage ssr=SsrMode::Async/>
                 <Route path=path!("/onboarding") view=orgs::components::OnboardingPage ssr=SsrMode::Async/>
                 <Route path=path!("/organizations/new") view=orgs::components::NewOrganizationPage ssr=SsrMode::Async/>
                 <Route path=path!("/settings/organization") view=orgs::components::OrgSettingsPage ssr=SsrMode::Async/>

@@ -5,14 +5,14 @@ mod support;
 use app::access::load_access;
 use app::audit::{Actor, GENESIS};
 use app::auth::PasswordHasher;
-use app::auth::server::{SignUpInput, sign_in, sign_out, sign_up};
+use app::auth::server::{SignUpInput, confirm_sign_up, request_sign_up, sign_in, sign_out};
 use app::auth::session::NewSession;
 use app::db::Backend;
 use app::error::AppError;
 use app::orgs::server::NewOrg;
 use app::request::RequestMeta;
 use sqlx::Executor;
-use support::{TestDb, count};
+use support::{TestDb, count, mail_to, mailed_token};
 
 const NOW: i64 = 1_800_000_000;
 const PASSWORD: &str = "a long and unusual passphrase";
@@ -33,9 +33,12 @@ fn session_of(step: app::auth::server::SignInStep) -> NewSession {
     }
 }
 
+/// Signs up `email` the whole way: the request, then the link from the mail.
 async fn signed_up(t: &TestDb, email: &str, org: &str) -> (NewSession, NewOrg) {
     let input = SignUpInput::parse("Test User", email, PASSWORD, org).unwrap();
-    sign_up(&t.db, &t.config(), &hasher(), &input, &meta("10.0.0.1"), NOW).await.unwrap()
+    request_sign_up(&t.db, &t.config(), &hasher(), &input, &meta("10.0.0.1"), NOW).await.unwrap();
+    let token = mailed_token(t, &input.email, "/signup/confirm/").await;
+    confirm_sign_up(&t.db, &t.config(), &token, &meta("10.0.0.1"), NOW).await.unwrap()
 }
 
 async fn scalar(t: &TestDb, sql: &str, bind: &str) -> i64 {
@@ -103,21 +106,60 @@ db_test!(sign_up_rolls_back_fully_when_a_step_fails, |t| {
     };
     t.db.pool().execute(trigger.as_str()).await.unwrap();
     let input = SignUpInput::parse("Test User", "atomic@example.test", PASSWORD, "Atomic Ltd").unwrap();
-    let result = sign_up(&t.db, &t.config(), &hasher(), &input, &meta("10.0.0.1"), NOW).await;
+    request_sign_up(&t.db, &t.config(), &hasher(), &input, &meta("10.0.0.1"), NOW).await.unwrap();
+    let token = mailed_token(t, "atomic@example.test", "/signup/confirm/").await;
+    let result = confirm_sign_up(&t.db, &t.config(), &token, &meta("10.0.0.1"), NOW).await;
     assert_eq!(result.unwrap_err(), AppError::Internal);
-    for table in ["users", "organizations", "roles", "memberships", "subscriptions", "sessions", "audit_events"] {
+    for table in ["users", "organizations", "roles", "memberships", "subscriptions", "sessions"] {
         assert_eq!(count(&t.db, table).await, 0, "{table} kept a row of a failed sign-up");
     }
+    assert_eq!(
+        scalar(t, "SELECT CAST(COUNT(*) AS BIGINT) FROM audit_events WHERE action = $1", "auth.sign_up").await,
+        0
+    );
+    // The link was not spent by the failure.
+    assert_eq!(count(&t.db, "signup_requests").await, 1);
 });
 
-db_test!(duplicate_email_is_refused_and_changes_nothing, |t| {
+db_test!(sign_up_of_a_known_address_says_nothing_and_mails_its_owner, |t| {
     signed_up(t, "dup@example.test", "First Org").await;
     let input = SignUpInput::parse("Other", "DUP@example.test", PASSWORD, "Second Org").unwrap();
-    let error = sign_up(&t.db, &t.config(), &hasher(), &input, &meta("10.0.0.2"), NOW).await.unwrap_err();
-    assert_eq!(error.code(), "email_taken");
-    assert_eq!(error.status(), 409);
+    // The same answer as for a new address…
+    request_sign_up(&t.db, &t.config(), &hasher(), &input, &meta("10.0.0.2"), NOW + 1).await.unwrap();
+    // …but no link: the owner of the address is told they have an account.
+    let mail = mail_to(t, "dup@example.test").await;
+    assert!(mail.contains("already has one") && !mail.contains("/signup/confirm/"), "{mail}");
+    assert_eq!(count(&t.db, "signup_requests").await, 0);
     assert_eq!(count(&t.db, "users").await, 1);
     assert_eq!(count(&t.db, "organizations").await, 1);
+});
+
+db_test!(a_sign_up_link_works_once_and_until_it_expires, |t| {
+    let input = SignUpInput::parse("Once", "once@example.test", PASSWORD, "Once Org").unwrap();
+    request_sign_up(&t.db, &t.config(), &hasher(), &input, &meta("10.0.0.3"), NOW).await.unwrap();
+    let token = mailed_token(t, "once@example.test", "/signup/confirm/").await;
+    // Operators see the mail without its link.
+    let stored: String = sqlx::query_scalar("SELECT body FROM outbox WHERE to_addr = 'once@example.test'")
+        .fetch_one(t.db.pool())
+        .await
+        .unwrap();
+    assert!(!stored.contains(&token) && stored.contains(app::mail::HIDDEN), "{stored}");
+    // Followed twice at once: one account.
+    let (config, request) = (t.config(), meta("10.0.0.3"));
+    let (a, b) = tokio::join!(
+        confirm_sign_up(&t.db, &config, &token, &request, NOW + 1),
+        confirm_sign_up(&t.db, &config, &token, &request, NOW + 1),
+    );
+    assert_eq!(a.is_ok() as u8 + b.is_ok() as u8, 1, "{:?} / {:?}", a.as_ref().err(), b.as_ref().err());
+    assert_eq!(count(&t.db, "users").await, 1);
+    // An expired link creates nothing.
+    let late = SignUpInput::parse("Late", "late@example.test", PASSWORD, "Late Org").unwrap();
+    request_sign_up(&t.db, &t.config(), &hasher(), &late, &meta("10.0.0.3"), NOW).await.unwrap();
+    let token = mailed_token(t, "late@example.test", "/signup/confirm/").await;
+    let expired = NOW + app::auth::server::SIGNUP_LINK_SECS;
+    let error = confirm_sign_up(&t.db, &t.config(), &token, &meta("10.0.0.3"), expired).await.unwrap_err();
+    assert_eq!(error.code(), "signup_link_invalid");
+    assert_eq!(count(&t.db, "users").await, 1);
 });
 
 db_test!(wrong_password_and_unknown_email_answer_alike, |t| {

@@ -356,7 +356,13 @@ async fn invite(
     now: i64,
 ) -> Result<app::invitations::server::Batch, AppError> {
     use app::invitations::server::{self as inv, Sender};
-    let sender = Sender { org_id: &org.id, org_name: "Acme", inviter, public_origin: "http://127.0.0.1:3000" };
+    let sender = Sender {
+        org_id: &org.id,
+        org_name: "Acme",
+        inviter,
+        public_origin: "http://127.0.0.1:3000",
+        key: &support::SECRET_KEY,
+    };
     let mut tx = t.db.begin().await.unwrap();
     let result =
         inv::invite(&mut tx, &sender, &inv::split_emails(emails), &role_id(&org.id, role), "Welcome!", 7, now).await;
@@ -400,13 +406,16 @@ db_test!(a_batch_invites_the_valid_addresses_and_names_each_bad_one, |t| {
             ("already@a.test", "already a member")
         ]
     );
-    // One email each through the outbox, carrying the link; only the token's hash is stored.
-    let mails: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM outbox WHERE body LIKE $1")
-        .bind(format!("%/invite/{}%", batch.sent[0].token))
+    // One email each through the outbox, carrying the link for the recipient only (sealed);
+    // only the token's hash is stored.
+    let link = format!("/invite/{}", batch.sent[0].token);
+    assert!(support::mail_to(t, "new1@x.test").await.contains(&link));
+    let readable: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM outbox WHERE body LIKE $1")
+        .bind(format!("%{link}%"))
         .fetch_one(t.db.pool())
         .await
         .unwrap();
-    assert_eq!(mails, 1);
+    assert_eq!(readable, 0);
     let plain: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM invitations WHERE token_hash = $1")
         .bind(&batch.sent[0].token)
         .fetch_one(t.db.pool())
@@ -466,7 +475,13 @@ db_test!(invitation_links_work_once_for_the_invited_address_until_they_expire, |
     let late = invite(t, &owner_access, &acme, "late@x.test", "viewer", NOW).await.unwrap().sent.remove(0);
     let expired = by_token(t, &late.token).await.unwrap();
     assert_eq!(code(expired.check_open(NOW + 7 * 86_400)), "invitation_expired");
-    let sender = inv::Sender { org_id: &acme.id, org_name: "Acme", inviter: &owner_access, public_origin: "http://x" };
+    let sender = inv::Sender {
+        org_id: &acme.id,
+        org_name: "Acme",
+        inviter: &owner_access,
+        public_origin: "http://x",
+        key: &support::SECRET_KEY,
+    };
     let mut tx = t.db.begin().await.unwrap();
     let fresh = inv::resend(&mut tx, &sender, &late.id, NOW + 8 * 86_400).await.unwrap();
     tx.commit().await.unwrap();
@@ -663,13 +678,25 @@ db_test!(delegation_ceilings_ignore_time_limited_grants, |t| {
     assert_eq!(code(given), "role_exceeds_yours");
     drop(tx);
     // …not by inviting with it, nor by sending the owner's invitation with it again…
-    let admin_sender = Sender { org_id: &acme.id, org_name: "Acme", inviter: &admin_access, public_origin: "http://x" };
+    let admin_sender = Sender {
+        org_id: &acme.id,
+        org_name: "Acme",
+        inviter: &admin_access,
+        public_origin: "http://x",
+        key: &support::SECRET_KEY,
+    };
     let mut tx = t.db.begin().await.unwrap();
     let emails = inv::split_emails("new@a.test");
     let invited = inv::invite(&mut tx, &admin_sender, &emails, &revenue_desk.id, "", 7, NOW).await;
     assert_eq!(code(invited), "role_exceeds_yours");
     drop(tx);
-    let owner_sender = Sender { org_id: &acme.id, org_name: "Acme", inviter: &owner_access, public_origin: "http://x" };
+    let owner_sender = Sender {
+        org_id: &acme.id,
+        org_name: "Acme",
+        inviter: &owner_access,
+        public_origin: "http://x",
+        key: &support::SECRET_KEY,
+    };
     let mut tx = t.db.begin().await.unwrap();
     let batch = inv::invite(&mut tx, &owner_sender, &emails, &revenue_desk.id, "", 7, NOW).await.unwrap();
     tx.commit().await.unwrap();
@@ -704,4 +731,58 @@ db_test!(removing_a_member_withdraws_their_ownership_offer, |t| {
     member(t, &acme, "viewer@a.test", "viewer").await;
     let mut conn = t.db.conn().await.unwrap();
     assert!(team::offer_for(&mut conn, &acme.id, &viewer, NOW).await.unwrap().is_none());
+});
+
+db_test!(one_address_invited_by_four_requests_at_once_is_invited_once, |t| {
+    let acme = org(t, "Acme").await;
+    let (_, owner) = member(t, &acme, "owner@a.test", "owner").await;
+    let (_, owner_access) = signed_in(t, &owner, &acme, NOW).await;
+    let (a, b, c, d) = tokio::join!(
+        invite(t, &owner_access, &acme, "same@x.test", "viewer", NOW),
+        invite(t, &owner_access, &acme, "same@x.test", "viewer", NOW),
+        invite(t, &owner_access, &acme, "same@x.test", "viewer", NOW),
+        invite(t, &owner_access, &acme, "same@x.test", "viewer", NOW),
+    );
+    let batches = [a, b, c, d].map(|r| r.expect("each request answers as the sequential case does"));
+    assert_eq!(batches.iter().map(|b| b.sent.len()).sum::<usize>(), 1);
+    for batch in batches.iter().filter(|b| b.sent.is_empty()) {
+        assert!(batch.problems[0].reason.starts_with("already invited"), "{:?}", batch.problems);
+    }
+    let rows: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM invitations WHERE email = 'same@x.test'")
+        .fetch_one(t.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(rows, 1);
+});
+
+db_test!(an_organization_sends_at_most_its_daily_invitations, |t| {
+    use app::invitations::DAILY_INVITATIONS;
+    let acme = org(t, "Acme").await;
+    let (_, owner) = member(t, &acme, "owner@a.test", "owner").await;
+    let (_, owner_access) = signed_in(t, &owner, &acme, NOW).await;
+    for round in 0..DAILY_INVITATIONS / 50 {
+        let emails: String = (0..50).map(|i| format!("p{round}-{i}@x.test ")).collect();
+        assert_eq!(invite(t, &owner_access, &acme, &emails, "viewer", NOW).await.unwrap().sent.len(), 50);
+    }
+    let over = invite(t, &owner_access, &acme, "one-more@x.test", "viewer", NOW + 60).await;
+    assert_eq!(code(over), "daily_invitation_cap");
+    // A day later the window has moved on.
+    let later = invite(t, &owner_access, &acme, "one-more@x.test", "viewer", NOW + 86_400).await.unwrap();
+    assert_eq!(later.sent.len(), 1);
+});
+
+db_test!(two_custom_roles_of_one_name_created_at_once_make_one, |t| {
+    let acme = org(t, "Acme").await;
+    let (_, owner) = member(t, &acme, "owner@a.test", "owner").await;
+    let (_, owner_access) = signed_in(t, &owner, &acme, NOW).await;
+    let (a, b, c) = tokio::join!(
+        create_role(t, &owner_access, &acme, "Desk", None),
+        create_role(t, &owner_access, &acme, "Desk", None),
+        create_role(t, &owner_access, &acme, "desk", None),
+    );
+    let results = [a, b, c];
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1);
+    for refused in results.into_iter().filter(Result::is_err) {
+        assert_eq!(refused.unwrap_err().field(), Some("name"));
+    }
 });

@@ -10,6 +10,7 @@ import {
   sessionCookie,
   uniqueEmail,
   hydrated,
+  mailTo,
 } from './fixtures/app';
 
 test('sign up creates an organization, two-factor set-up and onboarding open the workspace', async ({ page }) => {
@@ -27,6 +28,19 @@ test('sign up creates an organization, two-factor set-up and onboarding open the
   await expect(new AppShell(page).organization()).toHaveText('Fay Labs');
   await expect(page.getByText('Europe/Berlin')).toBeVisible();
   await expect(page.getByText('EUR', { exact: true })).toBeVisible();
+});
+
+test('sign-up never tells whether an address has an account: its owner gets a mail instead', async ({ page }) => {
+  const signup = new SignupPage(page);
+  await signup.goto();
+  await signup.signUp({ name: 'Mallory', email: 'owner@acme.test', password: 'a probing passphrase', organization: 'Probe Co' });
+  // The same page as for a new address…
+  await expect(page.getByRole('heading', { name: 'Check your email' })).toBeVisible();
+  await expect(page.getByRole('status')).toContainText('owner@acme.test');
+  // …and the address's owner learns of it, with no link that would create anything.
+  const mail = await mailTo('owner@acme.test', 'You already have a Gatehouse account');
+  expect(mail.body).toContain('already has one');
+  expect(mail.body).not.toContain('/signup/confirm/');
 });
 
 test('sign-up refuses a common password and says why', async ({ page }) => {

@@ -1,4 +1,4 @@
-import { test, expect, useSession, signUpOwner, hydrated, uniqueEmail, AppShell } from './fixtures/app';
+import { test, expect, useSession, signUpOwner, hydrated, uniqueEmail, AppShell, mailTo, linkIn } from './fixtures/app';
 
 /** Opens a member's page from the roster. */
 async function openMember(page: import('@playwright/test').Page, name: string) {
@@ -93,19 +93,23 @@ test("the owner's whole flow: invite, accept elsewhere, change role, grant, revo
   const invitations = page.getByRole('region', { name: 'Invitations' });
   await expect(invitations.getByRole('row', { name: new RegExp(email) })).toContainText('pending');
 
-  // The link arrives by email: an operator reads it in the outbox.
+  // The link arrives by email, for the invitee's eyes only: operators see the message
+  // without it.
+  const mail = await mailTo(email, 'invited you');
+  expect(mail.body).toContain('Welcome aboard!');
+  const link = linkIn(mail, '/invite/');
   const ops = await browser.newPage();
   await useSession(ops, 'ops@gatehouse.test');
   await ops.goto('/admin/outbox');
-  const mail = ops.getByRole('row', { name: new RegExp(email) }).first();
-  const body = await mail.locator('pre').textContent();
-  const link = body!.match(/https?:\/\/\S+\/invite\/\S+/)![0];
-  expect(body).toContain('Welcome aboard!');
+  const stored = ops.getByRole('row', { name: new RegExp(email) }).first();
+  await expect(stored).toContainText('Welcome aboard!');
+  await expect(stored).toContainText('[hidden: only the recipient can see this]');
+  await expect(stored).not.toContainText(link);
   await ops.context().close();
 
   // A second browser, nobody signed in: the invitee creates the account and joins.
   const invitee = await browser.newPage();
-  await invitee.goto(new URL(link).pathname);
+  await invitee.goto(link);
   await expect(invitee.getByRole('heading', { name: 'Join Acme Retail' })).toBeVisible();
   await hydrated(invitee);
   await invitee.getByLabel('Your name').fill(name);
@@ -114,7 +118,7 @@ test("the owner's whole flow: invite, accept elsewhere, change role, grant, revo
   await expect(invitee.getByRole('heading', { name: `Welcome, ${name}` })).toBeVisible();
   await expect(new AppShell(invitee).organization()).toHaveText('Acme Retail');
   // The link worked once.
-  await invitee.goto(new URL(link).pathname);
+  await invitee.goto(link);
   await expect(invitee.getByRole('alert')).toContainText('already accepted');
 
   // The owner sees the member, changes the role, grants and revokes revenue, removes them.
@@ -203,12 +207,7 @@ test('ownership moves to a member only when they accept', async ({ browser }) =>
   await invite.getByRole('button', { name: 'Send invitations' }).click();
   await expect(invite.getByRole('status')).toContainText(heirEmail);
 
-  const ops = await browser.newPage();
-  await useSession(ops, 'ops@gatehouse.test');
-  await ops.goto('/admin/outbox');
-  const body = await ops.getByRole('row', { name: new RegExp(heirEmail) }).first().locator('pre').textContent();
-  const link = new URL(body!.match(/https?:\/\/\S+\/invite\/\S+/)![0]).pathname;
-  await ops.context().close();
+  const link = linkIn(await mailTo(heirEmail, 'invited you'), '/invite/');
   const heir = await browser.newPage();
   await heir.goto(link);
   await hydrated(heir);

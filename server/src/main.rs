@@ -112,11 +112,16 @@ async fn run(command: Command, config: Config) -> Result<(), Box<dyn std::error:
 async fn serve(db: Db, config: Config) -> Result<(), Box<dyn std::error::Error>> {
     let leptos = get_configuration(None)?.leptos_options;
     let addr = leptos.site_addr;
-    let relay = match &config.smtp_url {
-        Some(url) => {
-            Some(app::mail::Relay::new(url, &config.mail_from).map_err(|e| format!("GATEHOUSE_SMTP_URL: {e}"))?)
-        }
-        None => None,
+    let relay = match (&config.smtp_url, &config.mail_dir) {
+        (Some(url), _) => Some(
+            app::mail::Relay::smtp(url, &config.mail_from, &config.secret_key)
+                .map_err(|e| format!("GATEHOUSE_SMTP_URL: {e}"))?,
+        ),
+        (None, Some(dir)) => Some(
+            app::mail::Relay::folder(dir, &config.mail_from, &config.secret_key)
+                .map_err(|e| format!("GATEHOUSE_MAIL_DIR: {e}"))?,
+        ),
+        (None, None) => None,
     };
     let state = AppState::new(leptos, db.clone(), config);
     tokio::spawn(housekeeping(db.clone()));
@@ -133,7 +138,8 @@ async fn serve(db: Db, config: Config) -> Result<(), Box<dyn std::error::Error>>
     Ok(())
 }
 
-/// Drops expired sessions and stale throttle entries every ten minutes.
+/// Drops expired sessions, stale throttle entries, expired sign-up requests and the sealed
+/// copies of mailed secrets that expired unsent, every ten minutes.
 async fn housekeeping(db: Db) {
     let mut every = tokio::time::interval(Duration::from_secs(600));
     loop {
@@ -143,19 +149,23 @@ async fn housekeeping(db: Db) {
             let mut conn = db.conn().await?;
             let sessions = app::auth::session::purge_expired(&mut conn, now).await?;
             let throttles = app::auth::throttle::purge(&mut conn, now).await?;
-            Ok::<_, sqlx::Error>((sessions, throttles))
+            let signups = app::auth::server::purge_expired_signups(&mut conn, now).await?;
+            let secrets = app::mail::purge_expired_secrets(&mut conn, now).await?;
+            Ok::<_, sqlx::Error>((sessions, throttles, signups, secrets))
         }
         .await;
         match result {
-            Ok((sessions, throttles)) => tracing::debug!(sessions, throttles, "housekeeping"),
+            Ok((sessions, throttles, signups, secrets)) => {
+                tracing::debug!(sessions, throttles, signups, secrets, "housekeeping")
+            }
             Err(error) => tracing::warn!(%error, "housekeeping failed"),
         }
     }
 }
 
-/// Sends the outbox by SMTP every few seconds (only with `GATEHOUSE_SMTP_URL`).
+/// Delivers the outbox every two seconds (with `GATEHOUSE_SMTP_URL` or `GATEHOUSE_MAIL_DIR`).
 async fn relay_mail(db: Db, relay: app::mail::Relay) {
-    let mut every = tokio::time::interval(Duration::from_secs(5));
+    let mut every = tokio::time::interval(Duration::from_secs(2));
     loop {
         every.tick().await;
         if let Err(error) = relay.send_pending(&db, db::now()).await {

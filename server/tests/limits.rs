@@ -152,3 +152,19 @@ db_test!(a_burst_of_wrong_passwords_at_enrollment_evaluates_five, |t| {
     let app = app(t).await;
     recheck_burst(t, &app, "/api/security/totp/start", "password={}").await;
 });
+
+db_test!(a_burst_of_sign_ups_from_one_address_evaluates_ten, |t| {
+    let app = app(t).await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for n in 0..BURST {
+        let app = app.clone();
+        let form =
+            format!("name=Spam&email=spam{n}@example.test&password=a+long+spam+passphrase&organization=Spam+{n}");
+        tasks.spawn(async move { post_from(&app, "/api/auth/sign_up", &form, None, Some("203.0.113.9")).await });
+    }
+    let replies = tasks.join_all().await;
+    let free = app::auth::server::SIGNUP_POLICY.free_failures;
+    assert_eq!(events(t, "action = 'auth.sign_up_request'").await, free);
+    assert_eq!(with_status(&replies, StatusCode::TOO_MANY_REQUESTS), BURST - free as usize);
+    assert_eq!(events(t, "action = 'auth.sign_up' AND reason = 'throttled'").await, BURST as i64 - free);
+});

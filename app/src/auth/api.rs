@@ -82,14 +82,27 @@ pub async fn get_session() -> Result<Option<SessionView>, AppError> {
     Ok(Some(SessionView { access, orgs }))
 }
 
-/// Public: creates an account, its organization (owner) and a trial, then signs in.
+/// Public: starts a sign-up. A link that creates the account and its organization is mailed
+/// to the address; the answer never tells whether the address already has an account.
 #[server(prefix = "/api", endpoint = "auth/sign_up")]
 pub async fn sign_up(name: String, email: String, password: String, organization: String) -> Result<(), AppError> {
-    // public: anyone may create an account and organization.
+    // public: anyone may ask for an account; throttled per client address.
     let state = app_state()?;
     let meta = RequestMeta::current(&state.config);
     let input = server::SignUpInput::parse(&name, &email, &password, &organization)?;
-    let (new_session, _) = server::sign_up(&state.db, &state.config, &state.hasher, &input, &meta, now()).await?;
+    server::request_sign_up(&state.db, &state.config, &state.hasher, &input, &meta, now()).await?;
+    leptos_axum::redirect(&format!("/signup/sent?email={}", crate::ui::encode_query_value(&input.email)));
+    Ok(())
+}
+
+/// Public: follows a sign-up link: creates the account, its organization (owner) and a trial,
+/// then signs in.
+#[server(prefix = "/api", endpoint = "auth/sign_up/confirm")]
+pub async fn confirm_sign_up(token: String) -> Result<(), AppError> {
+    // public: the mailed single-use token is the check.
+    let state = app_state()?;
+    let meta = RequestMeta::current(&state.config);
+    let (new_session, _) = server::confirm_sign_up(&state.db, &state.config, token.trim(), &meta, now()).await?;
     set_cookie(session::session_cookie(&state.config, &new_session.token));
     // Owners must set up two-factor authentication before the workspace opens to them.
     leptos_axum::redirect("/settings/security?required=1&next=/onboarding");

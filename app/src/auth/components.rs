@@ -1,12 +1,12 @@
 //! The sign-in and sign-up pages.
 
-use super::api::{SignIn, SignUp};
+use super::api::{ConfirmSignUp, SignIn, SignUp};
 use super::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
 use crate::error::AppError;
 use crate::ui::{ErrorAlert, Page, field_error};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
@@ -67,6 +67,48 @@ pub fn SignupPage() -> impl IntoView {
                 <button type="submit" disabled=move || action.pending().get()>"Create account"</button>
             </ActionForm>
             <p class="muted">"Already have an account? " <a href="/login">"Sign in"</a></p>
+        </section>
+        </Page>
+    }
+}
+
+/// After a sign-up: the link is in the mail.
+#[component]
+pub fn SignupSentPage() -> impl IntoView {
+    let query = use_query_map();
+    let email = move || query.read().get("email").unwrap_or_else(|| "your address".into());
+    view! {
+        <Title text="Check your email · Gatehouse"/>
+        <Page>
+        <section class="auth-card">
+            <h1>"Check your email"</h1>
+            <p role="status">"We sent a link to " <strong>{email}</strong> " to finish creating your account."</p>
+            <p class="muted">"It works once, for 24 hours. Nothing arrived? Check the spam folder, or "
+                <a href="/signup">"sign up again"</a>"."</p>
+        </section>
+        </Page>
+    }
+}
+
+/// Where a sign-up link leads: one button creates the account (a button, so a mail scanner
+/// following the link creates nothing).
+#[component]
+pub fn SignupConfirmPage() -> impl IntoView {
+    let action = ServerAction::<ConfirmSignUp>::new();
+    let result: Signal<Option<Result<(), AppError>>> = action.value().into();
+    let params = use_params_map();
+    let token = move || params.read().get("token").unwrap_or_default();
+    view! {
+        <Title text="Create your account · Gatehouse"/>
+        <Page>
+        <section class="auth-card">
+            <h1>"Confirm your account"</h1>
+            <p>"Your email address is confirmed by this link. Create the account and its organization now."</p>
+            <ActionForm action>
+                <input type="hidden" name="token" value=token/>
+                <ErrorAlert result/>
+                <button type="submit" disabled=move || action.pending().get()>"Create my account"</button>
+            </ActionForm>
         </section>
         </Page>
     }

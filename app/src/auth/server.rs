@@ -3,13 +3,14 @@
 
 use super::password::{PasswordHasher, check_new_password};
 use super::session::{self, NewSession};
-use super::throttle::{self, ACCOUNT_POLICY, IP_POLICY};
+use super::throttle::{self, ACCOUNT_POLICY, IP_POLICY, ThrottlePolicy};
 use super::{MAX_PASSWORD_CHARS, validate_email, validate_person_name};
 use crate::access::{role_requires_mfa, stored_role};
 use crate::audit::{self, Actor, Event, Outcome};
 use crate::config::Config;
 use crate::db::{Conn, Db};
 use crate::error::{AppError, Result};
+use crate::mail::Mail;
 use crate::orgs::{self, server::NewOrg};
 use crate::request::RequestMeta;
 use serde_json::json;
@@ -68,33 +69,154 @@ pub async fn insert_user(
     Ok((inserted == 1).then_some(user_id))
 }
 
-/// Creates user + organization + owner membership + trial subscription + session in one
-/// transaction, audited in it: all of it, or nothing.
-pub async fn sign_up(
+/// How long a sign-up link works.
+pub const SIGNUP_LINK_SECS: i64 = 24 * 3600;
+
+/// Sign-ups started from one address: ten an hour are free, then each waits longer.
+pub const SIGNUP_POLICY: ThrottlePolicy =
+    ThrottlePolicy { free_failures: 10, base_delay: 30, max_delay: 3600, forget_after: 3600 };
+
+/// Starts a sign-up. The answer is the same whether or not the address has an account, and
+/// costs the same (a password hash either way): a new address is sent a link that creates
+/// the account ([`confirm_sign_up`]); an existing one is sent a note that it already has an
+/// account. Throttled per client address.
+pub async fn request_sign_up(
     db: &Db,
     config: &Config,
     hasher: &PasswordHasher,
     input: &SignUpInput,
     meta: &RequestMeta,
     now: i64,
-) -> Result<(NewSession, NewOrg)> {
+) -> Result<()> {
+    let actor = Actor::Anonymous { label: input.email.clone() };
+    if let Some(ip) = &meta.ip {
+        let key = format!("signup:{ip}");
+        let mut tx = db.begin().await?;
+        if throttle::reserve(&mut tx, &SIGNUP_POLICY, &key, now).await?.is_none() {
+            tx.rollback().await?;
+            let mut tx = db.begin().await?;
+            let wait = throttle::wait_for(&mut tx, &SIGNUP_POLICY, &key, now).await?;
+            let event = Event::new("auth.sign_up", actor, Outcome::Denied)
+                .reason("throttled")
+                .metadata(json!({ "retry_after": wait }))
+                .request(meta);
+            audit::record(&mut tx, &event, now).await?;
+            tx.commit().await?;
+            return Err(AppError::Throttled { retry_after: wait as u64 });
+        }
+        tx.commit().await?;
+    }
     // Hash before the transaction: it is slow and needs no lock.
     let password_hash = hasher.hash(&input.password).await?;
     let mut tx = db.begin().await?;
-    let user_id = insert_user(&mut tx, &input.email, &input.name, &password_hash, now).await?.ok_or_else(|| {
-        AppError::conflict("email_taken", "An account with this email already exists. Sign in instead.")
-    })?;
-    let org = orgs::server::create_with_owner(&mut tx, &user_id, &input.organization, now).await?;
+    let existing: Option<String> =
+        sqlx::query_scalar("SELECT id FROM users WHERE email = $1").bind(&input.email).fetch_optional(&mut *tx).await?;
+    let origin = &config.public_origin;
+    let (subject, body, link) = match &existing {
+        None => {
+            let (token, token_hash) = session::new_token();
+            sqlx::query(
+                "INSERT INTO signup_requests (id, token_hash, email, name, password_hash, organization, created_at, \
+                 expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(crate::db::new_id())
+            .bind(&token_hash)
+            .bind(&input.email)
+            .bind(&input.name)
+            .bind(&password_hash)
+            .bind(&input.organization)
+            .bind(now)
+            .bind(now + SIGNUP_LINK_SECS)
+            .execute(&mut *tx)
+            .await?;
+            let link = format!("{origin}/signup/confirm/{token}");
+            let body = format!(
+                "Hello {},\n\nConfirm your email address to create your Gatehouse account and the organization \
+                 {}:\n\n{link}\n\nThe link works once, for 24 hours. If you did not sign up, ignore this email.\n",
+                input.name, input.organization
+            );
+            ("Confirm your Gatehouse account", body, Some(link))
+        }
+        Some(_) => {
+            let body = format!(
+                "Hello,\n\nSomeone asked to create a Gatehouse account with this address, which already has one. \
+                 If it was you, sign in at {origin}/login.\n\n\
+                 If it was not you, you can ignore this email: nothing was changed.\n"
+            );
+            ("You already have a Gatehouse account", body, None)
+        }
+    };
+    let mail = Mail {
+        kind: if link.is_some() { crate::mail::Kind::SignUp } else { crate::mail::Kind::Notice },
+        org_id: None,
+        to: &input.email,
+        subject: subject.into(),
+        body,
+        secret: link.as_deref().map(|link| (link, now + SIGNUP_LINK_SECS)),
+    };
+    crate::mail::enqueue(&mut tx, &config.secret_key, &mail, now).await?;
+    audit::record(
+        &mut tx,
+        &Event::new("auth.sign_up_request", actor, Outcome::Allowed)
+            .metadata(json!({ "organization": input.organization, "existing_account": existing.is_some() }))
+            .request(meta),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct SignupRequest {
+    email: String,
+    name: String,
+    password_hash: String,
+    organization: String,
+    expires_at: i64,
+}
+
+/// Creates the account of a confirmed sign-up: user + organization + owner membership +
+/// trial subscription + session in one transaction, audited in it: all of it, or nothing.
+/// The link is claimed atomically (it works once, even when followed twice at once).
+pub async fn confirm_sign_up(
+    db: &Db,
+    config: &Config,
+    token: &str,
+    meta: &RequestMeta,
+    now: i64,
+) -> Result<(NewSession, NewOrg)> {
+    let invalid = || {
+        AppError::conflict("signup_link_invalid", "This link does not work (any more). Sign up again to get a new one.")
+    };
+    let mut tx = db.begin().await?;
+    let request: SignupRequest = sqlx::query_as(
+        "DELETE FROM signup_requests WHERE token_hash = $1 \
+         RETURNING email, name, password_hash, organization, expires_at",
+    )
+    .bind(session::hash_token(token))
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(invalid)?;
+    if request.expires_at <= now {
+        tx.commit().await?;
+        return Err(invalid());
+    }
+    let Some(user_id) = insert_user(&mut tx, &request.email, &request.name, &request.password_hash, now).await? else {
+        tx.commit().await?;
+        return Err(AppError::conflict("email_taken", "An account with this email already exists. Sign in instead."));
+    };
+    let org = orgs::server::create_with_owner(&mut tx, &user_id, &request.organization, now).await?;
     if let Some(old) = &meta.session_token {
         session::delete_by_token(&mut tx, old).await?;
     }
     let new_session = session::create(&mut tx, config, &user_id, Some(&org.id), false, meta, now).await?;
     audit::record(
         &mut tx,
-        &Event::new("auth.sign_up", Actor::user(&user_id, &input.email), Outcome::Allowed)
+        &Event::new("auth.sign_up", Actor::user(&user_id, &request.email), Outcome::Allowed)
             .org(Some(&org.id))
             .target("organization", &org.id)
-            .metadata(json!({ "organization": input.organization, "slug": org.slug }))
+            .metadata(json!({ "organization": request.organization, "slug": org.slug }))
             .request(meta),
         now,
     )
@@ -102,6 +224,15 @@ pub async fn sign_up(
     tx.commit().await?;
     tracing::info!(user_id = %user_id, org_id = %org.id, "signed up");
     Ok((new_session, org))
+}
+
+/// Drops sign-up requests whose link expired (housekeeping).
+pub async fn purge_expired_signups(conn: &mut Conn, now: i64) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("DELETE FROM signup_requests WHERE expires_at <= $1")
+        .bind(now)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected())
 }
 
 #[derive(sqlx::FromRow)]

@@ -99,6 +99,7 @@ fn sender(cx: &crate::access::Ctx) -> Sender<'_> {
         org_name: &cx.org.name,
         inviter: &cx.access,
         public_origin: &cx.state.config.public_origin,
+        key: &cx.state.config.secret_key,
     }
 }
 

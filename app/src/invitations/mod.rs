@@ -8,6 +8,8 @@ pub mod server;
 
 /// Addresses one batch may hold.
 pub const MAX_BATCH: usize = 50;
+/// Invitation emails one organization may send in 24 hours (new, renewed and resent).
+pub const DAILY_INVITATIONS: i64 = 200;
 /// Days an invitation lasts unless the inviter says otherwise, and at most.
 pub const DEFAULT_DAYS: i64 = 7;
 pub const MAX_DAYS: i64 = 30;

@@ -1,7 +1,7 @@
 //! Invitation queries and rules (server only), scoped by the session's organization.
 
 use super::api::{BatchProblem, InvitationInfo, InvitationList, InvitationState, InvitationView};
-use super::{MAX_BATCH, MAX_DAYS, MAX_MESSAGE_CHARS};
+use super::{DAILY_INVITATIONS, MAX_BATCH, MAX_DAYS, MAX_MESSAGE_CHARS};
 use crate::access::{Access, PermissionSet, stored_role};
 use crate::auth::session::{hash_token, new_token};
 use crate::auth::validate_email;
@@ -48,6 +48,8 @@ pub struct Sender<'a> {
     pub org_name: &'a str,
     pub inviter: &'a Access,
     pub public_origin: &'a str,
+    /// Seals the link in the outbox (see [`mail`]).
+    pub key: &'a crate::config::SecretKey,
 }
 
 /// One invitation sent: its id, address and link token (the token goes only into the email).
@@ -93,6 +95,30 @@ async fn role(conn: &mut Conn, org_id: &str, role_id: &str) -> Result<Role> {
     Ok(Role { id, key, name, permissions })
 }
 
+/// The invitation email to `to` with the link of `token` until `expires_at`, the link sealed
+/// in the outbox.
+async fn send_invitation(
+    conn: &mut Conn,
+    sender: &Sender<'_>,
+    to: &str,
+    (role_name, message): (&str, &str),
+    (token, expires_at): (&str, i64),
+    now: i64,
+) -> Result<()> {
+    let (subject, body) = email_text(sender, role_name, message, token, expires_at);
+    let link = format!("{}/invite/{token}", sender.public_origin);
+    let mail = mail::Mail {
+        kind: mail::Kind::Invitation,
+        org_id: Some(sender.org_id),
+        to,
+        subject,
+        body,
+        secret: Some((&link, expires_at)),
+    };
+    mail::enqueue(conn, sender.key, &mail, now).await?;
+    Ok(())
+}
+
 fn email_text(sender: &Sender<'_>, role_name: &str, message: &str, token: &str, expires_at: i64) -> (String, String) {
     let subject = format!("{} invited you to {} on Gatehouse", sender.inviter.name, sender.org_name);
     let note =
@@ -121,6 +147,28 @@ fn may_invite_with(inviter: &Access, role: &Role) -> Result<()> {
     ))
 }
 
+/// Refuses sending `more` invitation emails when the organization would pass its daily cap
+/// (call under the organization's lock).
+async fn within_daily_cap(conn: &mut Conn, org_id: &str, more: i64, now: i64) -> Result<()> {
+    let sent: i64 = sqlx::query_scalar(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM outbox WHERE org_id = $1 AND kind = 'invitation' AND created_at > $2",
+    )
+    .bind(org_id)
+    .bind(now - 86_400)
+    .fetch_one(&mut *conn)
+    .await?;
+    if sent + more <= DAILY_INVITATIONS {
+        return Ok(());
+    }
+    Err(AppError::conflict(
+        "daily_invitation_cap",
+        format!(
+            "An organization can send {DAILY_INVITATIONS} invitations a day; {} are left for today.",
+            (DAILY_INVITATIONS - sent).max(0)
+        ),
+    ))
+}
+
 /// Invites every valid address of `emails` with `role_id`, in one transaction: each valid one
 /// gets its invitation and email, each bad one is named with the reason. Refused outright:
 /// an empty or oversized list, or a role holding permissions the inviter does not hold.
@@ -142,6 +190,10 @@ pub async fn invite(
             format!("Invite at most {MAX_BATCH} people at once; this list has {}.", emails.len()),
         ));
     }
+    // Under the organization's lock: two batches at once neither invite one address twice
+    // nor pass the daily cap together.
+    crate::db::lock_row(conn, crate::db::Locked::Organization, sender.org_id).await?;
+    within_daily_cap(conn, sender.org_id, emails.len() as i64, now).await?;
     let role = role(conn, sender.org_id, role_id).await?;
     may_invite_with(sender.inviter, &role)?;
     let mut batch = Batch { sent: Vec::new(), problems: Vec::new() };
@@ -220,8 +272,7 @@ pub async fn invite(
                 id
             }
         };
-        let (subject, body) = email_text(sender, &role.name, message, &token, expires_at);
-        mail::enqueue(conn, Some(sender.org_id), &email, &subject, &body, now).await?;
+        send_invitation(conn, sender, &email, (&role.name, message), (&token, expires_at), now).await?;
         batch.sent.push(Sent { id, email, role_key: role.key.clone(), expires_at, token });
     }
     Ok(batch)
@@ -310,10 +361,12 @@ async fn pending(conn: &mut Conn, org_id: &str, id: &str) -> Result<Pending> {
 /// Sends a pending (or expired) invitation again: a fresh link (the old one stops working)
 /// and a fresh expiry of the same length.
 pub async fn resend(conn: &mut Conn, sender: &Sender<'_>, id: &str, now: i64) -> Result<Sent> {
+    crate::db::lock_row(conn, crate::db::Locked::Organization, sender.org_id).await?;
     let p = pending(conn, sender.org_id, id).await?;
     let role = role(conn, sender.org_id, &p.role_id).await?;
     // A fresh link is a fresh offer of the role: the resender must be able to give it now.
     may_invite_with(sender.inviter, &role)?;
+    within_daily_cap(conn, sender.org_id, 1, now).await?;
     let (token, token_hash) = new_token();
     let expires_at = now + p.days_valid * 86_400;
     sqlx::query(
@@ -327,8 +380,7 @@ pub async fn resend(conn: &mut Conn, sender: &Sender<'_>, id: &str, now: i64) ->
     .bind(sender.org_id)
     .execute(&mut *conn)
     .await?;
-    let (subject, body) = email_text(sender, &role.name, &p.message, &token, expires_at);
-    mail::enqueue(conn, Some(sender.org_id), &p.email, &subject, &body, now).await?;
+    send_invitation(conn, sender, &p.email, (&role.name, &p.message), (&token, expires_at), now).await?;
     Ok(Sent { id: id.to_string(), email: p.email, role_key: role.key, expires_at, token })
 }
 

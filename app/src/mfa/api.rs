@@ -284,18 +284,18 @@ pub async fn send_step_up_code() -> Result<(), AppError> {
         return Err(AppError::Throttled { retry_after: wait as u64 });
     }
     let code = mfa::create_email_code(&mut tx, &cx.access.user_id, "step_up", cx.now).await?;
-    crate::mail::enqueue(
-        &mut tx,
-        cx.access.org_id(),
-        &cx.access.email,
-        "Your Gatehouse verification code",
-        &format!(
+    let mail = crate::mail::Mail {
+        kind: crate::mail::Kind::StepUpCode,
+        org_id: cx.access.org_id(),
+        to: &cx.access.email,
+        subject: "Your Gatehouse verification code".into(),
+        body: format!(
             "Your Gatehouse verification code is {code}.\n\nIt unlocks analytics for this session and expires in 10 minutes. \
              If you did not ask for it, someone may be using your account: change your password."
         ),
-        cx.now,
-    )
-    .await?;
+        secret: Some((&code, cx.now + super::EMAIL_CODE_SECS)),
+    };
+    crate::mail::enqueue(&mut tx, &cx.state.config.secret_key, &mail, cx.now).await?;
     record(&mut tx, &cx, "step_up.email_code_sent", Outcome::Allowed, None, json!({})).await?;
     tx.commit().await?;
     Ok(())

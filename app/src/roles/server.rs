@@ -121,6 +121,9 @@ pub async fn create(
 ) -> Result<RoleView> {
     let name = check_name(name)?;
     let description = check_description(description)?;
+    // Names are unique per organization: checked under its lock, so two requests at once
+    // cannot both find a name free.
+    crate::db::lock_row(conn, crate::db::Locked::Organization, org_id).await?;
     let permissions = match template_id.filter(|t| !t.is_empty()) {
         Some(id) => {
             let t = one(conn, org_id, id).await?;
@@ -193,6 +196,9 @@ pub async fn set_permission(
 
 /// Deletes a custom role nobody holds and no pending invitation offers. Returns its name.
 pub async fn delete(conn: &mut Conn, org_id: &str, role_id: &str) -> Result<String> {
+    // Under the organization's lock, like role changes and invitations: nobody can be given
+    // the role between the check that nobody holds it and the delete.
+    crate::db::lock_row(conn, crate::db::Locked::Organization, org_id).await?;
     let row = custom(one(conn, org_id, role_id).await?)?;
     let invited: i64 = sqlx::query_scalar(
         "SELECT CAST(COUNT(*) AS BIGINT) FROM invitations WHERE org_id = $1 AND role_id = $2 AND status = 'pending'",

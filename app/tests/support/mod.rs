@@ -12,6 +12,10 @@ use app::db::{Backend, Db};
 /// The encryption key of test configurations (tests only).
 pub const TEST_SECRET_KEY: &str = "aW50ZWdyYXRpb24tdGVzdHMtb25seS1rZXktMDEyMzQ=";
 
+/// [`TEST_SECRET_KEY`], parsed.
+pub static SECRET_KEY: std::sync::LazyLock<app::config::SecretKey> =
+    std::sync::LazyLock::new(|| app::config::SecretKey::parse(TEST_SECRET_KEY).unwrap());
+
 /// The longest a database test may take.
 pub const TEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
 
@@ -101,6 +105,28 @@ fn uuid_like() -> String {
     let mut bytes = [0u8; 16];
     rand::thread_rng().fill_bytes(&mut bytes);
     hex::encode(bytes)
+}
+
+/// The newest mail to `to` as its recipient reads it: the full text, its secret included.
+pub async fn mail_to(t: &TestDb, to: &str) -> String {
+    let (id, body, sealed): (String, String, Option<String>) = sqlx::query_as(
+        "SELECT id, body, sealed_body FROM outbox WHERE to_addr = $1 ORDER BY created_at DESC, id DESC LIMIT 1",
+    )
+    .bind(to)
+    .fetch_one(&mut *t.db.conn().await.unwrap())
+    .await
+    .unwrap_or_else(|e| panic!("no mail to {to}: {e}"));
+    match sealed {
+        Some(sealed) => app::mail::open_sealed(&t.config().secret_key, &id, &sealed).expect("the sealed body opens"),
+        None => body,
+    }
+}
+
+/// The token of the link to `{origin}{path}<token>` in the newest mail to `to`.
+pub async fn mailed_token(t: &TestDb, to: &str, path: &str) -> String {
+    let body = mail_to(t, to).await;
+    let start = body.find(path).unwrap_or_else(|| panic!("no {path} link in the mail to {to}: {body}")) + path.len();
+    body[start..].split_whitespace().next().unwrap_or_default().to_string()
 }
 
 /// Counts the rows of `table` (a fixed table name from the test, never input).
