@@ -63,10 +63,10 @@ pub use ssr::*;
 mod ssr {
     use super::*;
     use crate::error::{AppError, Result};
-    use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
-    use argon2::{Algorithm, Argon2, Params, Version};
+    use argon2::password_hash::{Output, ParamsString, PasswordHash, Salt, SaltString};
+    use argon2::{Algorithm, Argon2, Block, Params, Version};
     use std::collections::HashSet;
-    use std::sync::{Arc, LazyLock};
+    use std::sync::{Arc, LazyLock, Mutex};
     use tokio::sync::{OnceCell, Semaphore};
     use unicode_normalization::UnicodeNormalization;
 
@@ -95,36 +95,73 @@ mod ssr {
         Ok(())
     }
 
-    /// argon2id with the OWASP parameters: m = 19 MiB, t = 2, p = 1.
-    fn argon2() -> Argon2<'static> {
-        // The parameters are constants inside argon2's accepted ranges.
-        let params = Params::new(19 * 1024, 2, 1, None).unwrap_or_default();
+    /// argon2id's memory cost (KiB = blocks), time cost and lanes: OWASP's m = 19 MiB, t = 2,
+    /// p = 1.
+    const M_COST: u32 = 19 * 1024;
+    const T_COST: u32 = 2;
+    const P_COST: u32 = 1;
+
+    fn argon2_with(params: Params) -> Argon2<'static> {
         Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
     }
 
+    fn owasp_params() -> Params {
+        // The parameters are constants inside argon2's accepted ranges.
+        Params::new(M_COST, T_COST, P_COST, None).unwrap_or_default()
+    }
+
+    /// One hash's working memory (19 MiB), kept for the next hash instead of being freed.
+    type Memory = Vec<Block>;
+
     /// Hashes and verifies passwords on blocking threads, at most `limit` at once, so a
-    /// sign-in storm queues instead of starving the async runtime or exhausting memory
-    /// (each hash holds 19 MiB).
+    /// sign-in storm queues instead of starving the async runtime or exhausting memory.
+    /// Each hash needs 19 MiB: a fixed set of `limit` buffers is reused, so a storm costs
+    /// `limit × 19 MiB` however many threads run it (freed buffers of that size would stay
+    /// in each thread's allocator arena, and the process would grow with the thread pool).
     #[derive(Debug)]
     pub struct PasswordHasher {
         permits: Arc<Semaphore>,
+        buffers: Arc<Mutex<Vec<Memory>>>,
         dummy: OnceCell<String>,
+    }
+
+    fn internal(what: &'static str) -> impl FnOnce(argon2::Error) -> AppError {
+        move |error| {
+            tracing::error!(%error, what, "password hashing failed");
+            AppError::Internal
+        }
     }
 
     impl PasswordHasher {
         pub fn new(limit: usize) -> PasswordHasher {
-            PasswordHasher { permits: Arc::new(Semaphore::new(limit.max(1))), dummy: OnceCell::new() }
+            PasswordHasher {
+                permits: Arc::new(Semaphore::new(limit.max(1))),
+                buffers: Arc::new(Mutex::new(Vec::new())),
+                dummy: OnceCell::new(),
+            }
         }
 
         /// The PHC string of the normalized password.
         pub async fn hash(&self, password: &str) -> Result<String> {
             let password = normalize(password);
-            self.blocking(move || {
+            self.blocking(move |memory| {
                 let salt = SaltString::generate(&mut rand::rngs::OsRng);
-                argon2().hash_password(password.as_bytes(), &salt).map(|hash| hash.to_string()).map_err(|error| {
-                    tracing::error!(%error, "password hashing failed");
-                    AppError::Internal
-                })
+                let mut salt_bytes = [0u8; Salt::RECOMMENDED_LENGTH];
+                let salt_bytes = salt.decode_b64(&mut salt_bytes).map_err(|_| AppError::Internal)?;
+                let params = owasp_params();
+                let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
+                argon2_with(params.clone())
+                    .hash_password_into_with_memory(password.as_bytes(), salt_bytes, &mut out, memory)
+                    .map_err(internal("hash"))?;
+                let output = Output::new(&out).map_err(|_| AppError::Internal)?;
+                let phc = PasswordHash {
+                    algorithm: argon2::ARGON2ID_IDENT,
+                    version: Some(Version::V0x13.into()),
+                    params: ParamsString::try_from(&params).map_err(|_| AppError::Internal)?,
+                    salt: Some(salt.as_salt()),
+                    hash: Some(output),
+                };
+                Ok(phc.to_string())
             })
             .await
         }
@@ -139,24 +176,67 @@ mod ssr {
             };
             let password = normalize(password);
             let matches = self
-                .blocking(move || {
-                    let parsed = PasswordHash::new(&phc).map_err(|error| {
-                        tracing::error!(%error, "stored password hash is unreadable");
+                .blocking(move |memory| {
+                    let unreadable = || {
+                        tracing::error!("stored password hash is unreadable");
                         AppError::Internal
-                    })?;
-                    Ok(argon2().verify_password(password.as_bytes(), &parsed).is_ok())
+                    };
+                    let parsed = PasswordHash::new(&phc).map_err(|_| unreadable())?;
+                    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else { return Err(unreadable()) };
+                    let algorithm = Algorithm::try_from(parsed.algorithm).map_err(|_| unreadable())?;
+                    let version = parsed.version.map(Version::try_from).transpose().map_err(|_| unreadable())?;
+                    let params = Params::try_from(&parsed).map_err(|_| unreadable())?;
+                    let mut salt_bytes = [0u8; Salt::MAX_LENGTH];
+                    let salt_bytes = salt.decode_b64(&mut salt_bytes).map_err(|_| unreadable())?;
+                    let mut out = vec![0u8; expected.len()];
+                    let argon2 = Argon2::new(algorithm, version.unwrap_or_default(), params.clone());
+                    // A stored hash with more memory than ours (older parameters) gets its own.
+                    let mut larger;
+                    let memory = if params.block_count() > memory.len() {
+                        larger = vec![Block::default(); params.block_count()];
+                        &mut larger
+                    } else {
+                        memory
+                    };
+                    argon2
+                        .hash_password_into_with_memory(password.as_bytes(), salt_bytes, &mut out, memory)
+                        .map_err(internal("verify"))?;
+                    // `Output`'s equality is constant-time.
+                    Ok(Output::new(&out).is_ok_and(|computed| computed == expected))
                 })
                 .await?;
             Ok(known && matches)
+        }
+
+        /// How many hashing buffers exist (tests: never more than the limit).
+        #[cfg(test)]
+        pub(crate) fn buffers_made(&self) -> usize {
+            self.buffers.lock().map(|free| free.len()).unwrap_or_default()
         }
 
         async fn dummy_hash(&self) -> Result<&String> {
             self.dummy.get_or_try_init(|| self.hash("gatehouse-dummy-password-for-timing")).await
         }
 
-        async fn blocking<T: Send + 'static>(&self, work: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+        /// Runs `work` on a blocking thread with one of the buffers, once a permit is free.
+        async fn blocking<T: Send + 'static>(
+            &self,
+            work: impl FnOnce(&mut [Block]) -> Result<T> + Send + 'static,
+        ) -> Result<T> {
             let _permit = self.permits.acquire().await.map_err(|_| AppError::Internal)?;
-            tokio::task::spawn_blocking(work).await.map_err(|error| {
+            let buffers = self.buffers.clone();
+            tokio::task::spawn_blocking(move || {
+                // At most `limit` buffers ever exist: one per permit.
+                let taken = buffers.lock().ok().and_then(|mut free| free.pop());
+                let mut memory = taken.unwrap_or_else(|| vec![Block::default(); owasp_params().block_count()]);
+                let result = work(&mut memory);
+                if let Ok(mut free) = buffers.lock() {
+                    free.push(memory);
+                }
+                result
+            })
+            .await
+            .map_err(|error| {
                 tracing::error!(%error, "password hashing task failed");
                 AppError::Internal
             })?
@@ -221,5 +301,30 @@ mod tests {
         // Composed and decomposed forms of the same password verify alike.
         let phc = hasher.hash("caf\u{e9}-latte-2024").await.unwrap();
         assert!(hasher.verify("cafe\u{301}-latte-2024", Some(&phc)).await.unwrap());
+    }
+
+    #[cfg(feature = "ssr")]
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn hashes_made_elsewhere_verify_and_a_storm_reuses_the_same_buffers() {
+        use argon2::password_hash::{PasswordHasher as _, SaltString};
+        // A hash made by the argon2 crate's own API (as older Gatehouse versions stored them).
+        let salt = SaltString::generate(&mut rand::rngs::OsRng);
+        let params = argon2::Params::new(19 * 1024, 2, 1, None).unwrap();
+        let reference = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+            .hash_password(b"a reference passphrase", &salt)
+            .unwrap()
+            .to_string();
+        let hasher = std::sync::Arc::new(PasswordHasher::new(2));
+        assert!(hasher.verify("a reference passphrase", Some(&reference)).await.unwrap());
+        assert!(!hasher.verify("another passphrase", Some(&reference)).await.unwrap());
+        // Sixteen at once on two permits: never more than two 19 MiB buffers.
+        let mut storm = tokio::task::JoinSet::new();
+        for n in 0..16 {
+            let hasher = hasher.clone();
+            storm.spawn(async move { hasher.hash(&format!("storm passphrase {n}")).await.unwrap() });
+        }
+        let hashes = storm.join_all().await;
+        assert_eq!(hashes.len(), 16);
+        assert_eq!(hasher.buffers_made(), 2);
     }
 }
