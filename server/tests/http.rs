@@ -352,3 +352,31 @@ db_test!(the_guard_fails_closed_when_the_database_is_gone, |t| {
     assert_eq!(r.json()["code"], "internal_error");
     assert!(!r.body.contains("pool"), "no database detail in the answer: {}", r.body);
 });
+
+db_test!(malformed_ids_are_not_found_like_unknown_ones, |t| {
+    let app = app(t).await;
+    let owner = sign_in(&app, t, "owner@acme.test").await;
+    for (path, field) in [
+        ("/api/team/member", "member_id"),
+        ("/api/team/member/role", "member_id"),
+        ("/api/grants/set", "member_id"),
+        ("/api/orgs/switch", "org_id"),
+        ("/api/roles/delete", "role_id"),
+        ("/api/invitations/revoke", "invitation_id"),
+    ] {
+        for id in ["%00", "not-an-id", "00000000-0000-0000-0000-000000000000", &app::db::new_id()] {
+            let form = if field == "role_id" { format!("{field}={id}") } else { format!("{field}={id}&role_id={id}") };
+            let r = post(&app, path, &form, Some(&owner)).await;
+            assert_eq!(r.status, StatusCode::NOT_FOUND, "{path} {id}: {}", r.body);
+        }
+    }
+    // Form flags are exactly true or false.
+    let r = post(
+        &app,
+        "/api/team/ownership/answer",
+        &format!("transfer_id={}&accept=yes", app::db::new_id()),
+        Some(&owner),
+    )
+    .await;
+    assert_eq!((r.status, r.json()["field"].as_str()), (StatusCode::BAD_REQUEST, Some("accept")), "{}", r.body);
+});

@@ -26,10 +26,7 @@ fn like_escape(text: &str) -> String {
 impl ParsedFilter {
     pub fn parse(filter: &AuditFilter, tz: &str) -> Result<ParsedFilter> {
         let text = |value: &str, field: &str| -> Result<Option<String>> {
-            let value = value.trim();
-            if value.chars().count() > 100 {
-                return Err(AppError::invalid(field, "Use at most 100 characters."));
-            }
+            let value = crate::input::text(field, value.trim(), 100, false)?;
             Ok((!value.is_empty()).then(|| value.to_lowercase()))
         };
         let date = |value: &str, field: &str| -> Result<Option<NaiveDate>> {

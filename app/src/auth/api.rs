@@ -102,7 +102,8 @@ pub async fn confirm_sign_up(token: String) -> Result<(), AppError> {
     // public: the mailed single-use token is the check.
     let state = app_state()?;
     let meta = RequestMeta::current(&state.config);
-    let (new_session, _) = server::confirm_sign_up(&state.db, &state.config, token.trim(), &meta, now()).await?;
+    let token = crate::input::token(&token)?;
+    let (new_session, _) = server::confirm_sign_up(&state.db, &state.config, token, &meta, now()).await?;
     set_cookie(session::session_cookie(&state.config, &new_session.token));
     // Owners must set up two-factor authentication before the workspace opens to them.
     leptos_axum::redirect("/settings/security?required=1&next=/onboarding");

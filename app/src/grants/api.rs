@@ -56,6 +56,7 @@ pub async fn set_analytics_grants(
     expires_on: Option<String>,
 ) -> Result<(), AppError> {
     let cx = guard(&GRANTS_MANAGE).await?;
+    let member_id = crate::input::id(&member_id)?;
     let ticked = [view, view_revenue, view_sales, view_products, export].map(|v| v.is_some_and(|v| !v.is_empty()));
     let wanted = super::GRANTABLE.iter().zip(ticked).filter(|(_, on)| *on).map(|(p, _)| *p).collect::<Vec<_>>();
     let expires_at = super::server::parse_expiry(expires_on.as_deref(), &cx.org.timezone, cx.now)?;

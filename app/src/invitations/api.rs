@@ -115,6 +115,7 @@ pub async fn invite_people(
     expires_in_days: String,
 ) -> Result<InviteOutcome, AppError> {
     let cx = guard(&TEAM_INVITE).await?;
+    let role_id = crate::input::id(&role_id)?;
     let list = server::split_emails(&emails);
     let days = server::parse_days(&expires_in_days)?;
     let message = server::check_message(&message)?;
@@ -145,6 +146,7 @@ pub async fn list_invitations() -> Result<InvitationList, AppError> {
 #[server(prefix = "/api", endpoint = "invitations/resend")]
 pub async fn resend_invitation(invitation_id: String) -> Result<(), AppError> {
     let cx = guard(&TEAM_INVITE).await?;
+    let invitation_id = crate::input::id(&invitation_id)?;
     let mut tx = cx.state.db.begin().await?;
     let sent = server::resend(&mut tx, &sender(&cx), &invitation_id, cx.now).await?;
     cx.audit(
@@ -162,6 +164,7 @@ pub async fn resend_invitation(invitation_id: String) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "invitations/revoke")]
 pub async fn revoke_invitation(invitation_id: String) -> Result<(), AppError> {
     let cx = guard(&TEAM_INVITE).await?;
+    let invitation_id = crate::input::id(&invitation_id)?;
     let mut tx = cx.state.db.begin().await?;
     let email = server::revoke(&mut tx, cx.org_id(), &invitation_id, cx.now).await?;
     cx.audit(&mut tx, "team.invite_revoke", ("invitation", &invitation_id), json!({ "email": email })).await?;
@@ -178,8 +181,9 @@ pub async fn show_invitation(token: String) -> Result<InvitationInfo, AppError> 
     let meta = RequestMeta::current(&state.config);
     let now = now();
     let signed_in = load_access(&state.db, &state.config, meta.session_token.as_deref(), now).await?;
+    let token = crate::input::token(&token)?;
     let mut conn = state.db.conn().await?;
-    let invitation = server::by_token(&mut conn, &token).await?;
+    let invitation = server::by_token(&mut conn, token).await?;
     Ok(invitation.info(signed_in.map(|(a, _)| a.email), now))
 }
 
@@ -198,8 +202,9 @@ fn after_joining(invitation: &server::ByToken, mfa_enrolled: bool) {
 #[server(prefix = "/api", endpoint = "invitations/accept")]
 pub async fn accept_invitation(token: String) -> Result<(), AppError> {
     let cx = guard_user(&ACCEPT).await?;
+    let token = crate::input::token(&token)?;
     let mut tx = cx.state.db.begin().await?;
-    let invitation = server::by_token(&mut tx, &token).await?;
+    let invitation = server::by_token(&mut tx, token).await?;
     server::accept(&mut tx, &invitation, &cx.access.user_id, &cx.access.email, cx.now).await?;
     session::set_active_org(&mut tx, &cx.session_id, Some(&invitation.org_id)).await?;
     audit::record(
@@ -225,10 +230,11 @@ pub async fn accept_invitation_new_account(token: String, name: String, password
     let state = app_state()?;
     let meta = RequestMeta::current(&state.config);
     let now = now();
+    let token = crate::input::token(&token)?;
     let name = crate::auth::validate_person_name(&name)?;
     let invitation = {
         let mut conn = state.db.conn().await?;
-        server::by_token(&mut conn, &token).await?
+        server::by_token(&mut conn, token).await?
     };
     invitation.check_open(now)?;
     crate::auth::password::check_new_password(&password, &invitation.email)

@@ -227,6 +227,7 @@ pub async fn confirm_totp_enrollment(code: String) -> Result<Vec<String>, AppErr
 #[server(prefix = "/api", endpoint = "security/totp/disable")]
 pub async fn disable_totp(password: String, code: String, end_other_sessions: Option<String>) -> Result<(), AppError> {
     let cx = guard_user(&OWN_SECURITY).await?;
+    let end_others = crate::input::checkbox("end_other_sessions", end_other_sessions.as_deref())?;
     let factor = super::parse_second_factor(&code)?;
     let mut conn = cx.state.db.conn().await?;
     let user = mfa::load(&mut conn, &cx.access.user_id).await?;
@@ -244,11 +245,7 @@ pub async fn disable_totp(password: String, code: String, end_other_sessions: Op
     }
     mfa::disable(&mut tx, &user.id).await?;
     mfa::unverify_sessions(&mut tx, &user.id).await?;
-    let ended = if end_other_sessions.is_some() {
-        session::delete_others(&mut tx, &user.id, Some(&cx.session_id)).await?
-    } else {
-        0
-    };
+    let ended = if end_others { session::delete_others(&mut tx, &user.id, Some(&cx.session_id)).await? } else { 0 };
     record(&mut tx, &cx, "mfa.disable", Outcome::Allowed, None, json!({ "other_sessions_ended": ended })).await?;
     tx.commit().await?;
     Ok(())
@@ -385,6 +382,7 @@ fn locked(until: i64, tz: &str) -> AppError {
 #[server(prefix = "/api", endpoint = "security/sessions/revoke")]
 pub async fn revoke_session(session_id: String) -> Result<(), AppError> {
     let cx = guard_user(&OWN_SECURITY).await?;
+    let session_id = crate::input::id(&session_id)?;
     let mut tx = cx.state.db.begin().await?;
     if !session::delete_own(&mut tx, &cx.access.user_id, &session_id).await? {
         return Err(AppError::NotFound);
@@ -413,6 +411,7 @@ pub async fn change_password(
     end_other_sessions: Option<String>,
 ) -> Result<(), AppError> {
     let cx = guard_user(&OWN_SECURITY).await?;
+    let end_others = crate::input::checkbox("end_other_sessions", end_other_sessions.as_deref())?;
     let mut conn = cx.state.db.conn().await?;
     let user = mfa::load(&mut conn, &cx.access.user_id).await?;
     drop(conn);
@@ -422,11 +421,7 @@ pub async fn change_password(
     let hash = cx.state.hasher.hash(&new_password).await?;
     let mut tx = cx.state.db.begin().await?;
     mfa::set_password_hash(&mut tx, &user.id, &hash, cx.now).await?;
-    let ended = if end_other_sessions.is_some() {
-        session::delete_others(&mut tx, &user.id, Some(&cx.session_id)).await?
-    } else {
-        0
-    };
+    let ended = if end_others { session::delete_others(&mut tx, &user.id, Some(&cx.session_id)).await? } else { 0 };
     record(&mut tx, &cx, "auth.password_change", Outcome::Allowed, None, json!({ "other_sessions_ended": ended }))
         .await?;
     tx.commit().await?;

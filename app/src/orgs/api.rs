@@ -38,6 +38,7 @@ pub const CREATE_ORG: Requirement = Requirement::SIGNED_IN;
 #[server(prefix = "/api", endpoint = "orgs/switch")]
 pub async fn switch_org(org_id: String) -> Result<(), AppError> {
     let cx = guard_user(&SWITCH_ORG).await?;
+    let org_id = crate::input::id(&org_id)?;
     let mut tx = cx.state.db.begin().await?;
     let membership_id = server::membership_id(&mut tx, &cx.access.user_id, &org_id).await?;
     crate::auth::session::set_active_org(&mut tx, &cx.session_id, Some(&org_id)).await?;

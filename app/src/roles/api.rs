@@ -37,6 +37,7 @@ pub async fn list_roles() -> Result<Vec<RoleView>, AppError> {
 #[server(prefix = "/api", endpoint = "roles/create")]
 pub async fn create_role(name: String, description: String, template_id: Option<String>) -> Result<(), AppError> {
     let cx = guard(&ROLES_MANAGE).await?;
+    let template_id = crate::input::optional_id(template_id.as_deref())?;
     let mut tx = cx.state.db.begin().await?;
     let role =
         super::server::create(&mut tx, &cx.access, cx.org_id(), &name, &description, template_id.as_deref(), cx.now)
@@ -47,16 +48,13 @@ pub async fn create_role(name: String, description: String, template_id: Option<
     Ok(())
 }
 
-/// Adds (`enabled` = "true") or removes a permission of a custom role. Requires
+/// Adds (`enabled` = `true`) or removes (`false`) a permission of a custom role. Requires
 /// `roles.manage`; members holding the role get the change on their next request.
 #[server(prefix = "/api", endpoint = "roles/permission")]
 pub async fn set_role_permission(role_id: String, permission: String, enabled: String) -> Result<(), AppError> {
     let cx = guard(&ROLES_MANAGE).await?;
-    let enabled = match enabled.as_str() {
-        "true" => true,
-        "false" => false,
-        _ => return Err(AppError::invalid("enabled", "Say true or false.")),
-    };
+    let role_id = crate::input::id(&role_id)?;
+    let enabled = crate::input::flag("enabled", &enabled)?;
     let mut tx = cx.state.db.begin().await?;
     let (role, before) =
         super::server::set_permission(&mut tx, &cx.access, cx.org_id(), &role_id, &permission, enabled, cx.now).await?;
@@ -75,6 +73,7 @@ pub async fn set_role_permission(role_id: String, permission: String, enabled: S
 #[server(prefix = "/api", endpoint = "roles/delete")]
 pub async fn delete_role(role_id: String) -> Result<(), AppError> {
     let cx = guard(&ROLES_MANAGE).await?;
+    let role_id = crate::input::id(&role_id)?;
     let mut tx = cx.state.db.begin().await?;
     let name = super::server::delete(&mut tx, cx.org_id(), &role_id).await?;
     cx.audit(&mut tx, "roles.delete", ("role", &role_id), json!({ "name": name })).await?;

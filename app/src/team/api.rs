@@ -64,6 +64,7 @@ pub async fn list_members() -> Result<Vec<Member>, AppError> {
 #[server(prefix = "/api", endpoint = "team/member")]
 pub async fn get_member(member_id: String) -> Result<Member, AppError> {
     let cx = guard(&TEAM_READ).await?;
+    let member_id = crate::input::id(&member_id)?;
     let mut conn = cx.state.db.conn().await?;
     super::server::find(&mut conn, cx.org_id(), &cx.org.timezone, &member_id).await
 }
@@ -84,6 +85,7 @@ pub async fn list_assignable_roles() -> Result<Vec<AssignableRole>, AppError> {
 #[server(prefix = "/api", endpoint = "team/member/role")]
 pub async fn change_member_role(member_id: String, role_id: String) -> Result<(), AppError> {
     let cx = guard(&TEAM_MANAGE).await?;
+    let (member_id, role_id) = (crate::input::id(&member_id)?, crate::input::id(&role_id)?);
     let mut tx = cx.state.db.begin().await?;
     let change = super::server::change_role(&mut tx, &cx.access, cx.org_id(), &member_id, &role_id, cx.now).await?;
     cx.audit(
@@ -101,6 +103,7 @@ pub async fn change_member_role(member_id: String, role_id: String) -> Result<()
 #[server(prefix = "/api", endpoint = "team/member/remove")]
 pub async fn remove_member(member_id: String) -> Result<(), AppError> {
     let cx = guard(&TEAM_MANAGE).await?;
+    let member_id = crate::input::id(&member_id)?;
     let mut tx = cx.state.db.begin().await?;
     let removed = super::server::remove(&mut tx, &cx.access, cx.org_id(), &member_id, cx.now).await?;
     cx.audit(
@@ -119,6 +122,7 @@ pub async fn remove_member(member_id: String) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "team/member/sign_out")]
 pub async fn force_sign_out(member_id: String) -> Result<(), AppError> {
     let cx = guard(&TEAM_MANAGE).await?;
+    let member_id = crate::input::id(&member_id)?;
     let mut tx = cx.state.db.begin().await?;
     let target = super::server::force_sign_out(&mut tx, &cx.access, cx.org_id(), &member_id, cx.now).await?;
     cx.audit(&mut tx, "team.force_sign_out", ("membership", &member_id), json!({ "member": target.email })).await?;
@@ -144,6 +148,7 @@ pub struct OwnershipOffer {
 #[server(prefix = "/api", endpoint = "team/ownership/offer")]
 pub async fn offer_ownership(member_id: String) -> Result<(), AppError> {
     let cx = guard(&TRANSFER).await?;
+    let member_id = crate::input::id(&member_id)?;
     let mut tx = cx.state.db.begin().await?;
     let (id, target) = super::server::offer_ownership(&mut tx, &cx.access, cx.org_id(), &member_id, cx.now).await?;
     cx.audit(&mut tx, "team.ownership_offer", ("ownership_transfer", &id), json!({ "to": target.email })).await?;
@@ -171,11 +176,13 @@ pub async fn pending_ownership_offer() -> Result<Option<OwnershipOffer>, AppErro
     }))
 }
 
-/// Accepts (`accept` = "true") or declines the ownership offer addressed to the caller.
+/// Accepts (`accept` = `true`) or declines (`false`) the ownership offer addressed to the
+/// caller.
 #[server(prefix = "/api", endpoint = "team/ownership/answer")]
 pub async fn answer_ownership(transfer_id: String, accept: String) -> Result<(), AppError> {
     let cx = guard(&Requirement::MEMBER).await?;
-    let accept = accept == "true";
+    let transfer_id = crate::input::id(&transfer_id)?;
+    let accept = crate::input::flag("accept", &accept)?;
     let mut tx = cx.state.db.begin().await?;
     let offer =
         super::server::answer_ownership(&mut tx, cx.org_id(), cx.user_id(), &transfer_id, accept, cx.now).await?;
