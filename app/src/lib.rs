@@ -15,6 +15,7 @@ pub mod invitations;
 pub mod mfa;
 pub mod orgs;
 pub mod outbox;
+pub mod pages;
 pub mod roles;
 pub mod team;
 pub mod ui;

@@ -380,3 +380,33 @@ db_test!(malformed_ids_are_not_found_like_unknown_ones, |t| {
     .await;
     assert_eq!((r.status, r.json()["field"].as_str()), (StatusCode::BAD_REQUEST, Some("accept")), "{}", r.body);
 });
+
+db_test!(a_page_view_is_one_event_and_a_refused_page_starts_no_loads, |t| {
+    let app = app(t).await;
+    let events = |condition: &'static str| web::events(t, condition);
+    // Reading the log is audited once per view, however the page is rendered.
+    let owner = sign_in(&app, t, "owner@acme.test").await;
+    let r = get(&app, "/settings/audit", Some(&owner)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(events("action = 'audit.view'").await, 1);
+    // A member's view of the roster: one denial, naming the page; no call was made for it.
+    let member = sign_in(&app, t, "member@acme.test").await;
+    let before = events("action = 'access.denied'").await;
+    let r = get(&app, "/settings/team", Some(&member)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(events("action = 'access.denied'").await, before + 1);
+    assert_eq!(
+        events("action = 'access.denied' AND target_type = 'page' AND target_id = '/settings/team' AND reason = 'permission_required'")
+            .await,
+        1
+    );
+    assert_eq!(events("action = 'access.denied' AND target_type = 'endpoint'").await, 0, "no data load started");
+    // A denied call names the server function.
+    post(&app, "/api/team/members", "", Some(&member)).await;
+    assert_eq!(events("action = 'access.denied' AND target_id = '/api/team/members'").await, 1);
+    // Pages the member may use write nothing.
+    let before = events("action = 'access.denied'").await;
+    assert_eq!(get(&app, "/", Some(&member)).await.status, StatusCode::OK);
+    assert_eq!(get(&app, "/settings/security", Some(&member)).await.status, StatusCode::OK);
+    assert_eq!(events("action = 'access.denied'").await, before);
+});

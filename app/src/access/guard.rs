@@ -113,15 +113,23 @@ pub async fn authorize(
     let loaded = load_access(&state.db, &state.config, meta.session_token.as_deref(), now).await?;
     let access = loaded.as_ref().map(|(access, _)| access);
     if let Err(denial) = decide(access, requirement) {
-        record_denial(&state.db, access, endpoint, denial, &meta, now).await;
+        record_denial(&state.db, access, ("endpoint", endpoint), denial, &meta, now).await;
         return Err(AppError::Denied(denial));
     }
     let (access, session_id) = loaded.ok_or(AppError::Denied(Denial::SignInRequired))?;
     Ok(UserCtx { state, access, session_id, meta, now })
 }
 
-/// Audits a refused request. Failing to write the event is logged; the answer stays a denial.
-async fn record_denial(db: &Db, access: Option<&Access>, endpoint: &str, denial: Denial, meta: &RequestMeta, now: i64) {
+/// Audits a refused request for `target` (`("endpoint", path)` or `("page", path)`). Failing
+/// to write the event is logged; the answer stays a denial.
+pub(crate) async fn record_denial(
+    db: &Db,
+    access: Option<&Access>,
+    target: (&str, &str),
+    denial: Denial,
+    meta: &RequestMeta,
+    now: i64,
+) {
     let actor = match access {
         Some(a) => Actor::user(&a.user_id, &a.email),
         None => Actor::Anonymous { label: "anonymous".into() },
@@ -133,7 +141,7 @@ async fn record_denial(db: &Db, access: Option<&Access>, endpoint: &str, denial:
     };
     let event = Event::new("access.denied", actor, Outcome::Denied)
         .org(access.and_then(Access::org_id))
-        .target("endpoint", endpoint)
+        .target(target.0, target.1)
         .reason(denial.code())
         .metadata(serde_json::json!({ "permission": permission }))
         .request(meta);
@@ -144,7 +152,7 @@ async fn record_denial(db: &Db, access: Option<&Access>, endpoint: &str, denial:
     }
     .await;
     if let Err(error) = result {
-        tracing::error!(%error, endpoint, "could not audit a denied request");
+        tracing::error!(%error, target = target.1, "could not audit a denied request");
     }
 }
 

@@ -16,4 +16,6 @@ pub use roles::{BuiltinRole, role_requires_mfa, stored_role};
 #[cfg(feature = "ssr")]
 mod guard;
 #[cfg(feature = "ssr")]
+pub(crate) use guard::record_denial;
+#[cfg(feature = "ssr")]
 pub use guard::{Ctx, UserCtx, authorize, guard, guard_user, load_access};

@@ -2,16 +2,13 @@
 
 use super::api::{AUDIT_EXPORT, AUDIT_READ, AuditFilter, AuditPage, EXPORT_PATH, list_audit_events};
 use crate::error::AppError;
-use crate::ui::{ErrorPanel, Page, WhenAllowed, encode_query_value};
+use crate::ui::{Loaded, Page, WhenAllowed, encode_query_value, gated};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn AuditLogPage() -> impl IntoView {
-    // The events are loaded above the page frame: the frame may render its content twice on
-    // the server, and reading the log records a view, so a second load would differ from the
-    // first and break hydration.
     let query = use_query_map();
     let filter = Memo::new(move |_| {
         let q = query.read();
@@ -25,10 +22,10 @@ pub fn AuditLogPage() -> impl IntoView {
         }
     });
     let before = Memo::new(move |_| query.read().get("before").and_then(|b| b.parse::<i64>().ok()));
-    let page = Resource::new(move || (filter.get(), before.get()), |(f, b)| list_audit_events(f, b));
+    let page = gated(AUDIT_READ, move || (filter.get(), before.get()), |(f, b)| list_audit_events(f, b));
     view! {
         <Title text="Audit log · Gatehouse"/>
-        <Page requirement=AUDIT_READ>
+        <Page>
             <section class="card">
                 <h1>"Audit log"</h1>
                 <AuditLog filter page/>
@@ -99,17 +96,7 @@ fn AuditLog(filter: Memo<AuditFilter>, page: Resource<Result<AuditPage, AppError
                 <button type="submit" class="button-secondary">"Export CSV"</button>
             </form>
         </WhenAllowed>
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Ok(page) => view! { <EventTable page filter=filter.get_untracked()/> }.into_any(),
-                    Err(error @ AppError::Invalid { .. }) => view! {
-                        <p class="alert alert-error" role="alert">{error.to_string()}</p>
-                    }.into_any(),
-                    Err(error) => view! { <ErrorPanel error/> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded resource=page render={move |page: AuditPage| view! { <EventTable page filter=filter.get_untracked()/> }}/>
     }
 }
 

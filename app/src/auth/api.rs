@@ -58,13 +58,22 @@ pub(crate) fn set_cookie(value: String) {
     }
 }
 
-/// Public: the caller's own session, or `None` for visitors.
+/// Public: the caller's own session, or `None` for visitors. With `path`, the page the
+/// session is loaded for: a view of a page the caller may not use is audited here, once.
 #[server(prefix = "/api", endpoint = "session")]
-pub async fn get_session() -> Result<Option<SessionView>, AppError> {
+pub async fn get_session(path: Option<String>) -> Result<Option<SessionView>, AppError> {
     // public: answers only about the caller's own session cookie, `None` without one.
     let state = app_state()?;
     let meta = RequestMeta::current(&state.config);
-    let Some((access, _)) = load_access(&state.db, &state.config, meta.session_token.as_deref(), now()).await? else {
+    let now = now();
+    let loaded = load_access(&state.db, &state.config, meta.session_token.as_deref(), now).await?;
+    if let Some(path) = path.as_deref().map(|p| p.chars().take(512).collect::<String>()) {
+        let access = loaded.as_ref().map(|(access, _)| access);
+        if let Some(Err(denial)) = crate::pages::requirement_for(&path).map(|r| crate::access::decide(access, &r)) {
+            crate::access::record_denial(&state.db, access, ("page", &path), denial, &meta, now).await;
+        }
+    }
+    let Some((access, _)) = loaded else {
         return Ok(None);
     };
     let mut conn = state.db.conn().await?;

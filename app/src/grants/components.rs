@@ -3,7 +3,7 @@
 use super::GRANTABLE;
 use super::api::{GRANTS_MANAGE, MemberAccess, SetAnalyticsGrants, Source, list_analytics_access};
 use crate::error::AppError;
-use crate::ui::{ErrorAlert, ErrorPanel, Page, SuccessNote};
+use crate::ui::{ErrorAlert, Loaded, Page, SuccessNote, gated};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -13,10 +13,10 @@ const FIELDS: [&str; 5] = ["view", "view_revenue", "view_sales", "view_products"
 #[component]
 pub fn AnalyticsAccessPage() -> impl IntoView {
     let save = ServerAction::<SetAnalyticsGrants>::new();
-    let rows = Resource::new(move || save.version().get(), |_| list_analytics_access());
+    let rows = gated(GRANTS_MANAGE, move || save.version().get(), |_| list_analytics_access());
     view! {
         <Title text="Analytics access · Gatehouse"/>
-        <Page requirement=GRANTS_MANAGE>
+        <Page>
             <section class="card">
                 <h1>"Analytics access"</h1>
                 <p class="muted">
@@ -24,14 +24,7 @@ pub fn AnalyticsAccessPage() -> impl IntoView {
                     "gives are marked “role” and change only with the role. Changes apply to the member's next "
                     "request; a grant with an expiry ends at the start of that day."
                 </p>
-                <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                    {move || Suspend::new(async move {
-                        match rows.await {
-                            Ok(rows) => view! { <AccessTable rows save/> }.into_any(),
-                            Err(error) => view! { <ErrorPanel error/> }.into_any(),
-                        }
-                    })}
-                </Transition>
+                <Loaded resource=rows render={move |rows: Vec<MemberAccess>| view! { <AccessTable rows save/> }}/>
             </section>
         </Page>
     }

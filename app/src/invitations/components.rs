@@ -6,14 +6,14 @@ use super::api::{
 };
 use super::{DEFAULT_DAYS, MAX_BATCH, MAX_DAYS};
 use crate::error::AppError;
-use crate::team::api::{AssignableRole, list_assignable_roles};
-use crate::ui::{ErrorAlert, ErrorPanel, Page, SuccessNote, encode_query_value, field_error};
+use crate::team::api::{AssignableRole, PICK_ROLE, list_assignable_roles};
+use crate::ui::{ErrorAlert, ErrorPanel, Loaded, Page, SuccessNote, encode_query_value, field_error, gated};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-/// The invitation actions, list and role choices, made once above the page frame (which
-/// may render its content twice on the server).
+/// The invitation actions, list and role choices, made by the team page above its frame;
+/// the loads start only for those who may invite.
 #[derive(Clone, Copy)]
 pub struct InvitationPanel {
     invite: ServerAction<InvitePeople>,
@@ -28,11 +28,12 @@ impl InvitationPanel {
         let invite = ServerAction::<InvitePeople>::new();
         let resend = ServerAction::<ResendInvitation>::new();
         let revoke = ServerAction::<RevokeInvitation>::new();
-        let list = Resource::new(
+        let list = gated(
+            super::api::TEAM_INVITE,
             move || (invite.version().get(), resend.version().get(), revoke.version().get()),
             |_| list_invitations(),
         );
-        let roles = Resource::new(|| (), |_| list_assignable_roles());
+        let roles = gated(PICK_ROLE, || (), |_| list_assignable_roles());
         InvitationPanel { invite, resend, revoke, list, roles }
     }
 }
@@ -92,16 +93,9 @@ pub fn Invitations(panel: InvitationPanel) -> impl IntoView {
                     aria-invalid=field_error(result, "emails")></textarea>
                 <p class="small muted">{format!("Separate addresses with commas or new lines; up to {MAX_BATCH} at once.")}</p>
                 <label for="invite-role">"Role"</label>
-                <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                    {move || Suspend::new(async move {
-                        match roles.await {
-                            Ok(list) => view! {
-                                <select id="invite-role" name="role_id">{role_options(list)}</select>
-                            }.into_any(),
-                            Err(error) => view! { <ErrorPanel error/> }.into_any(),
-                        }
-                    })}
-                </Suspense>
+                <Loaded resource=roles render={move |list: Vec<AssignableRole>| view! {
+                    <select id="invite-role" name="role_id">{role_options(list)}</select>
+                }}/>
                 <label for="invite-message">"Message (optional)"</label>
                 <textarea id="invite-message" name="message" rows="2" maxlength="1000"></textarea>
                 <label for="invite-days">"Expires after (days)"</label>
@@ -126,14 +120,7 @@ fn InvitationTable(panel: InvitationPanel) -> impl IntoView {
             <ErrorAlert result=resend/>
             <SuccessNote result=resend message="Invitation sent again with a new link."/>
             <ErrorAlert result=revoke/>
-            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match panel.list.await {
-                        Ok(list) => view! { <InvitationRows list panel/> }.into_any(),
-                        Err(error) => view! { <ErrorPanel error/> }.into_any(),
-                    }
-                })}
-            </Transition>
+            <Loaded resource={panel.list} render={move |list: InvitationList| view! { <InvitationRows list panel/> }}/>
         </section>
     }
 }

@@ -6,7 +6,7 @@ use super::api::{
     get_security,
 };
 use crate::error::AppError;
-use crate::ui::{ErrorAlert, ErrorPanel, Page, SuccessNote, field_error, use_session};
+use crate::ui::{ErrorAlert, ErrorPanel, Loaded, Page, SuccessNote, field_error, gated, use_session};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -37,8 +37,7 @@ pub fn MfaSignInPage() -> impl IntoView {
     }
 }
 
-/// The security page's actions, above the page frame so their results survive the session
-/// reload that follows a change of MFA state.
+/// The security page's actions and its overview, made above the page frame.
 #[derive(Clone, Copy)]
 struct SecurityActions {
     start: ServerAction<StartTotpEnrollment>,
@@ -48,20 +47,30 @@ struct SecurityActions {
     revoke: ServerAction<RevokeSession>,
     revoke_others: ServerAction<RevokeOtherSessions>,
     password: ServerAction<ChangePassword>,
+    overview: Resource<Result<SecurityOverview, AppError>>,
 }
 
 #[component]
 pub fn SecurityPage() -> impl IntoView {
     let ctx = use_session();
-    let actions = SecurityActions {
-        start: ServerAction::new(),
-        confirm: ServerAction::new(),
-        disable: ServerAction::new(),
-        pin: ServerAction::new(),
-        revoke: ServerAction::new(),
-        revoke_others: ServerAction::new(),
-        password: ServerAction::new(),
-    };
+    let (start, confirm, disable, pin) =
+        (ServerAction::new(), ServerAction::new(), ServerAction::new(), ServerAction::new());
+    let (revoke, revoke_others, password) = (ServerAction::new(), ServerAction::new(), ServerAction::new());
+    let overview = gated(
+        OWN_SECURITY,
+        move || {
+            (
+                confirm.version().get(),
+                disable.version().get(),
+                pin.version().get(),
+                revoke.version().get(),
+                revoke_others.version().get(),
+                password.version().get(),
+            )
+        },
+        |_| get_security(),
+    );
+    let actions = SecurityActions { start, confirm, disable, pin, revoke, revoke_others, password, overview };
     provide_context(actions);
     // Turning MFA on or off changes what the header may show.
     Effect::new(move |_| {
@@ -73,7 +82,7 @@ pub fn SecurityPage() -> impl IntoView {
     });
     view! {
         <Title text="Security · Gatehouse"/>
-        <Page requirement=OWN_SECURITY>
+        <Page>
             <Security/>
         </Page>
     }
@@ -82,30 +91,10 @@ pub fn SecurityPage() -> impl IntoView {
 #[component]
 fn Security() -> impl IntoView {
     let a = expect_context::<SecurityActions>();
-    let overview = Resource::new(
-        move || {
-            (
-                a.confirm.version().get(),
-                a.disable.version().get(),
-                a.pin.version().get(),
-                a.revoke.version().get(),
-                a.revoke_others.version().get(),
-                a.password.version().get(),
-            )
-        },
-        |_| get_security(),
-    );
     view! {
         <h1>"Security"</h1>
         <RecoveryCodes/>
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match overview.await {
-                    Ok(o) => view! { <Sections o/> }.into_any(),
-                    Err(error) => view! { <ErrorPanel error/> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded resource={a.overview} render={|o: SecurityOverview| view! { <Sections o/> }}/>
     }
 }
 
@@ -367,10 +356,15 @@ pub fn StepUpPage() -> impl IntoView {
     let pin = ServerAction::<StepUp>::new();
     let email = ServerAction::<StepUp>::new();
     let send = ServerAction::<SendStepUpCode>::new();
+    let overview = gated(
+        OWN_SECURITY,
+        move || (totp.version().get(), pin.version().get(), email.version().get()),
+        |_| get_security(),
+    );
     view! {
         <Title text="Verify it's you · Gatehouse"/>
-        <Page requirement=OWN_SECURITY>
-            <StepUpForms totp pin email send/>
+        <Page>
+            <StepUpForms totp pin email send overview/>
         </Page>
     }
 }
@@ -381,11 +375,10 @@ fn StepUpForms(
     pin: ServerAction<StepUp>,
     email: ServerAction<StepUp>,
     send: ServerAction<SendStepUpCode>,
+    overview: Resource<Result<SecurityOverview, AppError>>,
 ) -> impl IntoView {
     let query = use_query_map();
     let next = move || crate::auth::api::safe_next(query.read().get("next").as_deref());
-    let overview =
-        Resource::new(move || (totp.version().get(), pin.version().get(), email.version().get()), |_| get_security());
     let totp_result: Signal<Option<Result<(), AppError>>> = totp.value().into();
     let pin_result: Signal<Option<Result<(), AppError>>> = pin.value().into();
     let email_result: Signal<Option<Result<(), AppError>>> = email.value().into();

@@ -4,9 +4,8 @@ use super::CURRENCIES;
 use super::api::{
     CompleteOnboarding, CreateOrganization, ORG_SETTINGS, OrgSettings, UpdateOrgSettings, get_org_settings,
 };
-use crate::access::Requirement;
 use crate::error::AppError;
-use crate::ui::{ErrorAlert, ErrorPanel, Page, SuccessNote, field_error, use_session};
+use crate::ui::{ErrorAlert, Loaded, Page, SuccessNote, field_error, gated, use_session};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -47,50 +46,41 @@ fn SettingsFields(settings: OrgSettings, result: Signal<Option<Result<(), AppErr
 
 #[component]
 pub fn OnboardingPage() -> impl IntoView {
+    let action = ServerAction::<CompleteOnboarding>::new();
+    let settings = gated(ORG_SETTINGS, || (), |_| get_org_settings());
     view! {
         <Title text="Set up your organization · Gatehouse"/>
-        <Page requirement=ORG_SETTINGS>
+        <Page>
             <section class="card narrow">
                 <h1>"Set up your organization"</h1>
-                <Onboarding/>
+                <Loaded resource=settings render={move |s: OrgSettings| view! { <Onboarding settings=s action/> }}/>
             </section>
         </Page>
     }
 }
 
 #[component]
-fn Onboarding() -> impl IntoView {
-    let action = ServerAction::<CompleteOnboarding>::new();
+fn Onboarding(settings: OrgSettings, action: ServerAction<CompleteOnboarding>) -> impl IntoView {
     let result: Signal<Option<Result<(), AppError>>> = action.value().into();
-    let settings = Resource::new(|| (), |_| get_org_settings());
-    view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match settings.await {
-                    Ok(s) if s.onboarding_complete => view! {
-                        <p>"Onboarding is complete. " <a href="/">"Go to the workspace"</a></p>
-                    }.into_any(),
-                    Ok(s) => view! {
-                        <p class="muted">"Until this is done, only owners and admins can use the workspace."</p>
-                        <ActionForm action>
-                            <SettingsFields settings=s result/>
-                            <ErrorAlert result/>
-                            <button type="submit" disabled=move || action.pending().get()>"Finish setup"</button>
-                        </ActionForm>
-                    }.into_any(),
-                    Err(error) => view! { <ErrorPanel error/> }.into_any(),
-                }
-            })}
-        </Suspense>
+    if settings.onboarding_complete {
+        return view! { <p>"Onboarding is complete. " <a href="/">"Go to the workspace"</a></p> }.into_any();
     }
+    view! {
+        <p class="muted">"Until this is done, only owners and admins can use the workspace."</p>
+        <ActionForm action>
+            <SettingsFields settings result/>
+            <ErrorAlert result/>
+            <button type="submit" disabled=move || action.pending().get()>"Finish setup"</button>
+        </ActionForm>
+    }
+    .into_any()
 }
 
 #[component]
 pub fn OrgSettingsPage() -> impl IntoView {
-    // The action lives above the page frame: the session reload after a save re-renders
-    // the frame's content, and the confirmation must survive it.
     let ctx = use_session();
     let action = ServerAction::<UpdateOrgSettings>::new();
+    let settings = gated(ORG_SETTINGS, move || action.version().get(), |_| get_org_settings());
     // The organization's name shows in the header: reload the session after a save.
     Effect::new(move |_| {
         if matches!(action.value().get(), Some(Ok(()))) {
@@ -99,62 +89,52 @@ pub fn OrgSettingsPage() -> impl IntoView {
     });
     view! {
         <Title text="Organization settings · Gatehouse"/>
-        <Page requirement=ORG_SETTINGS>
+        <Page>
             <section class="card narrow">
                 <h1>"Organization settings"</h1>
-                <OrgSettingsForm action/>
+                <Loaded resource=settings render={move |s: OrgSettings| view! { <OrgSettingsForm settings=s action/> }}/>
             </section>
         </Page>
     }
 }
 
 #[component]
-fn OrgSettingsForm(action: ServerAction<UpdateOrgSettings>) -> impl IntoView {
+fn OrgSettingsForm(settings: OrgSettings, action: ServerAction<UpdateOrgSettings>) -> impl IntoView {
     let result: Signal<Option<Result<(), AppError>>> = action.value().into();
-    let settings = Resource::new(move || action.version().get(), |_| get_org_settings());
     view! {
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match settings.await {
-                    Ok(s) => view! {
-                        <p class="muted">"Address: " <code>{s.slug.clone()}</code></p>
-                        {(!s.onboarding_complete).then(|| view! {
-                            <p class="alert alert-warn">
-                                "Onboarding is not complete. " <a href="/onboarding">"Finish setup"</a>
-                            </p>
-                        })}
-                        <ActionForm action>
-                            <SettingsFields settings=s result/>
-                            <ErrorAlert result/>
-                            <SuccessNote result message="Settings saved."/>
-                            <button type="submit" disabled=move || action.pending().get()>"Save changes"</button>
-                        </ActionForm>
-                    }.into_any(),
-                    Err(error) => view! { <ErrorPanel error/> }.into_any(),
-                }
-            })}
-        </Transition>
+        <p class="muted">"Address: " <code>{settings.slug.clone()}</code></p>
+        {(!settings.onboarding_complete).then(|| view! {
+            <p class="alert alert-warn">
+                "Onboarding is not complete. " <a href="/onboarding">"Finish setup"</a>
+            </p>
+        })}
+        <ActionForm action>
+            <SettingsFields settings result/>
+            <ErrorAlert result/>
+            <SuccessNote result message="Settings saved."/>
+            <button type="submit" disabled=move || action.pending().get()>"Save changes"</button>
+        </ActionForm>
     }
 }
 
 #[component]
 pub fn NewOrganizationPage() -> impl IntoView {
+    let action = ServerAction::<CreateOrganization>::new();
     view! {
         <Title text="New organization · Gatehouse"/>
-        <Page requirement=Requirement::SIGNED_IN>
+        <Page>
             <section class="card narrow">
                 <h1>"New organization"</h1>
                 <p class="muted">"You will be its owner. You can switch between organizations at any time."</p>
-                <CreateOrganizationForm/>
+                <CreateOrganizationForm action/>
             </section>
         </Page>
     }
 }
 
-/// The form that creates an organization owned by the caller.
+/// The form that creates an organization owned by the caller (its page owns the action).
 #[component]
-pub fn CreateOrganizationForm() -> impl IntoView {
-    let action = ServerAction::<CreateOrganization>::new();
+pub fn CreateOrganizationForm(action: ServerAction<CreateOrganization>) -> impl IntoView {
     let result: Signal<Option<Result<(), AppError>>> = action.value().into();
     view! {
         <ActionForm action>

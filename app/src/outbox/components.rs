@@ -1,28 +1,20 @@
 //! `/admin/outbox`.
 
 use super::api::{OUTBOX_READ, OutboxMessage, list_outbox};
-use crate::ui::{ErrorPanel, Page};
+use crate::ui::{Loaded, Page, gated};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[component]
 pub fn OutboxPage() -> impl IntoView {
-    // Loaded above the page frame: each load is audited, so it must happen once.
-    let messages = Resource::new(|| (), |_| list_outbox());
+    let messages = gated(OUTBOX_READ, || (), |_| list_outbox());
     view! {
         <Title text="Outbox · Gatehouse"/>
-        <Page requirement=OUTBOX_READ>
+        <Page>
             <section class="card">
                 <h1>"Outbox"</h1>
                 <p class="muted">"The newest 100 messages Gatehouse sent. Reading this page is audited."</p>
-                <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                    {move || Suspend::new(async move {
-                        match messages.await {
-                            Ok(list) => view! { <Messages list/> }.into_any(),
-                            Err(error) => view! { <ErrorPanel error/> }.into_any(),
-                        }
-                    })}
-                </Transition>
+                <Loaded resource=messages render={|list: Vec<OutboxMessage>| view! { <Messages list/> }}/>
             </section>
         </Page>
     }

@@ -3,7 +3,7 @@
 use super::api::{CreateRole, DeleteRole, ROLES_MANAGE, ROLES_READ, RoleView, SetRolePermission, list_roles};
 use crate::access::{BuiltinRole, Domain, Permission, decide};
 use crate::error::AppError;
-use crate::ui::{ErrorAlert, ErrorPanel, Page, WhenAllowed, current_session, field_error};
+use crate::ui::{ErrorAlert, Loaded, Page, WhenAllowed, current_session, field_error, gated};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -20,14 +20,15 @@ pub fn RolesPage() -> impl IntoView {
     let create = ServerAction::<CreateRole>::new();
     let toggle = ServerAction::<SetRolePermission>::new();
     let delete = ServerAction::<DeleteRole>::new();
-    let roles = Resource::new(
+    let roles = gated(
+        ROLES_READ,
         move || (create.version().get(), toggle.version().get(), delete.version().get()),
         |_| list_roles(),
     );
     provide_context(RoleActions { create, toggle, delete, roles });
     view! {
         <Title text="Roles · Gatehouse"/>
-        <Page requirement=ROLES_READ>
+        <Page>
             <section class="card">
                 <h1>"Roles"</h1>
                 <p class="muted">
@@ -48,24 +49,16 @@ fn Catalog() -> impl IntoView {
     view! {
         <ErrorAlert result=toggle/>
         <ErrorAlert result=delete/>
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match a.roles.await {
-                    Ok(roles) => {
-                        let templates = roles.clone();
-                        let cards = roles.into_iter().map(|role| view! { <RoleCard role/> }).collect_view();
-                        view! {
-                            {cards}
-                            <WhenAllowed requirement=ROLES_MANAGE>
-                                <NewRole templates=templates.clone()/>
-                            </WhenAllowed>
-                        }
-                        .into_any()
-                    }
-                    Err(error) => view! { <ErrorPanel error/> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded resource={a.roles} render={|roles: Vec<RoleView>| {
+            let templates = roles.clone();
+            let cards = roles.into_iter().map(|role| view! { <RoleCard role/> }).collect_view();
+            view! {
+                {cards}
+                <WhenAllowed requirement=ROLES_MANAGE>
+                    <NewRole templates=templates.clone()/>
+                </WhenAllowed>
+            }
+        }}/>
     }
 }
 

@@ -2,25 +2,25 @@
 //! owner or admin takes: change role, force sign-out, remove.
 
 use super::api::{
-    AnswerOwnership, AssignableRole, ChangeMemberRole, ForceSignOut, Member, OfferOwnership, OwnershipOffer,
+    AnswerOwnership, AssignableRole, ChangeMemberRole, ForceSignOut, Member, OfferOwnership, OwnershipOffer, PICK_ROLE,
     RemoveMember, TEAM_MANAGE, TEAM_READ, get_member, list_assignable_roles, list_members,
 };
 use crate::access::{Permission, Requirement};
 use crate::error::AppError;
 use crate::invitations::api::TEAM_INVITE;
 use crate::invitations::components::{InvitationPanel, Invitations};
-use crate::ui::{ErrorAlert, ErrorPanel, Page, SuccessNote, WhenAllowed, current_session};
+use crate::ui::{ErrorAlert, Loaded, Page, SuccessNote, WhenAllowed, current_session, gated};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 #[component]
 pub fn TeamPage() -> impl IntoView {
-    let members = Resource::new(|| (), |_| list_members());
+    let members = gated(TEAM_READ, || (), |_| list_members());
     let panel = InvitationPanel::new();
     view! {
         <Title text="Team · Gatehouse"/>
-        <Page requirement=TEAM_READ>
+        <Page>
             <section class="card">
                 <h1>"Team"</h1>
                 <Roster members/>
@@ -43,16 +43,7 @@ fn two_factor_badge(m: &Member) -> impl IntoView + use<> {
 
 #[component]
 fn Roster(members: Resource<Result<Vec<Member>, AppError>>) -> impl IntoView {
-    view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match members.await {
-                    Ok(members) => view! { <RosterTable members/> }.into_any(),
-                    Err(error) => view! { <ErrorPanel error/> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+    view! { <Loaded resource=members render={|members: Vec<Member>| view! { <RosterTable members/> }}/> }
 }
 
 #[component]
@@ -152,11 +143,12 @@ struct MemberActions {
 pub fn MemberPage() -> impl IntoView {
     let params = use_params_map();
     let role = ServerAction::<ChangeMemberRole>::new();
-    let member = Resource::new(
+    let member = gated(
+        TEAM_READ,
         move || (params.read().get("id").unwrap_or_default(), role.version().get()),
         |(id, _)| get_member(id),
     );
-    let roles = Resource::new(|| (), |_| list_assignable_roles());
+    let roles = gated(PICK_ROLE, || (), |_| list_assignable_roles());
     provide_context(MemberActions {
         role,
         sign_out: ServerAction::new(),
@@ -167,7 +159,7 @@ pub fn MemberPage() -> impl IntoView {
     });
     view! {
         <Title text="Member · Gatehouse"/>
-        <Page requirement=TEAM_READ>
+        <Page>
             <MemberDetails/>
         </Page>
     }
@@ -176,13 +168,13 @@ pub fn MemberPage() -> impl IntoView {
 #[component]
 fn MemberDetails() -> impl IntoView {
     let a = expect_context::<MemberActions>();
+    view! { <Loaded resource={a.member} render={|m: Member| view! { <MemberCard m/> }}/> }
+}
+
+#[component]
+fn MemberCard(m: Member) -> impl IntoView {
+    let (for_actions, for_owner) = (m.clone(), m.clone());
     view! {
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match a.member.await {
-                    Ok(m) => {
-                        let (for_actions, for_owner) = (m.clone(), m.clone());
-                        view! {
                         <section class="card narrow">
                             <p><a href="/settings/team">"← Team"</a></p>
                             <h1>{m.name.clone()}</h1>
@@ -206,12 +198,6 @@ fn MemberDetails() -> impl IntoView {
                         <WhenAllowed requirement=OFFER_VISIBLE>
                             <OwnershipPanel member=for_owner.clone()/>
                         </WhenAllowed>
-                    }.into_any()
-                    }
-                    Err(error) => view! { <ErrorPanel error/> }.into_any(),
-                }
-            })}
-        </Transition>
     }
 }
 
@@ -248,18 +234,9 @@ fn MemberActionsPanel(member: Member) -> impl IntoView {
             <ActionForm action=a.role>
                 <input type="hidden" name="member_id" value=role_id/>
                 <label for="role-select">"New role"</label>
-                <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                    {move || {
-                        let options = options.clone();
-                        Suspend::new(async move {
-                            match roles.await {
-                                Ok(list) => view! { <select id="role-select" name="role_id">{options(list)}</select> }
-                                    .into_any(),
-                                Err(error) => view! { <ErrorPanel error/> }.into_any(),
-                            }
-                        })
-                    }}
-                </Suspense>
+                <Loaded resource=roles render={move |list: Vec<AssignableRole>| view! {
+                    <select id="role-select" name="role_id">{options(list)}</select>
+                }}/>
                 <ErrorAlert result=role_result/>
                 <SuccessNote result=role_result message="Role changed."/>
                 <button type="submit">"Change role"</button>
@@ -314,18 +291,14 @@ fn OwnershipPanel(member: Member) -> impl IntoView {
     })
 }
 
-/// The banner on the home page of a member who was offered ownership.
+/// The banner on the home page of a member who was offered ownership (the home page owns
+/// the offer and the answer action).
 #[component]
-pub fn OwnershipOfferBanner(offer: Resource<Result<Option<OwnershipOffer>, AppError>>) -> impl IntoView {
-    let answer = ServerAction::<AnswerOwnership>::new();
+pub fn OwnershipOfferBanner(
+    offer: Resource<Result<Option<OwnershipOffer>, AppError>>,
+    answer: ServerAction<AnswerOwnership>,
+) -> impl IntoView {
     let result: Signal<Option<Result<(), AppError>>> = answer.value().into();
-    // Accepting changes the caller's role: the header and home follow.
-    let ctx = crate::ui::use_session();
-    Effect::new(move |_| {
-        if matches!(result.get(), Some(Ok(()))) {
-            ctx.reload();
-        }
-    });
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {

@@ -1,51 +1,125 @@
-//! The page frame and its gate. Every route renders one [`Page`]: it awaits the session
-//! once, draws the header for it and, when a requirement is given, applies the same
-//! [`decide`] the server applies. Hiding is a convenience; the server functions behind a
-//! page refuse on their own.
+//! The page frame and its gate.
+//!
+//! Every route renders one [`Page`]. The frame draws the header for the caller's session and
+//! decides, with the same [`decide`] the server applies and the requirement of the route in
+//! [`crate::pages::PAGES`], whether the page's body may show. Hiding is a convenience; the
+//! server functions behind a page refuse on their own, and the server audits a refused page
+//! view once, when it loads the session for that page.
+//!
+//! The rule of the frame, which its pages follow:
+//! - **The body is built once.** Suspense walks its children more than once while rendering on
+//!   the server (it dry-resolves them to find resource reads, then resolves them), so a body
+//!   built inside a reactive closure would be built two or three times, its resources and
+//!   actions created as often. The gate is a one-shot [`Suspend`], which Suspense polls but
+//!   never rebuilds.
+//! - **Resources and actions are created by the page component, above the frame, and only
+//!   read inside it.** Data loads are [`gated`]: they start only once the caller's session
+//!   meets the load's requirement, so a page whose gate refuses starts none of them.
+//! - What must follow the session after a change on the same page (the header, the home
+//!   page's facts) reads the session resource inside its own Suspense instead.
 
 use super::layout::Header;
 use super::session::{CurrentSession, current_session};
 use super::status::{AccessDenied, ErrorPanel};
 use super::{encode_query_value, use_session};
-use crate::access::{Requirement, decide};
+use crate::access::{Denial, Requirement, decide};
+use crate::error::AppError;
 use leptos::prelude::*;
+use leptos::reactive::computed::ScopedFuture;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::use_location;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::future::Future;
+use std::sync::Arc;
 
-/// A page. With a `requirement`, visitors are sent to sign in (and back afterwards) and
-/// everyone else who falls short sees the "Access denied" page with status 403.
+/// A page. Visitors to a page that requires a session are sent to sign in (and back
+/// afterwards); everyone else who falls short of its requirement sees "Access denied" with
+/// status 403.
 #[component]
-pub fn Page(#[prop(optional)] requirement: Option<Requirement>, children: ChildrenFn) -> impl IntoView {
+pub fn Page(children: Children) -> impl IntoView {
     let ctx = use_session();
     let location = use_location();
+    let here = format!("{}{}", location.pathname.get_untracked(), location.search.get_untracked());
+    let requirement = crate::pages::requirement_for(&location.pathname.get_untracked());
+    let body = Suspend::new(async move {
+        let session = ctx.session.await;
+        let signed_in = session.as_ref().ok().cloned().flatten();
+        provide_context(CurrentSession(signed_in.clone()));
+        match (session, requirement) {
+            (Err(error), _) => view! { <ErrorPanel error/> }.into_any(),
+            (Ok(_), None) => children().into_any(),
+            (Ok(None), Some(_)) => {
+                let path = format!("/login?next={}", encode_query_value(&here));
+                view! { <Redirect path/> }.into_any()
+            }
+            (Ok(Some(s)), Some(requirement)) => match decide(Some(&s.access), &requirement) {
+                Ok(()) => children().into_any(),
+                Err(denial) => view! { <AccessDenied denial/> }.into_any(),
+            },
+        }
+    });
+    view! {
+        <Transition fallback=|| view! { <header class="topbar"><a class="brand" href="/">"Gatehouse"</a></header> }>
+            {move || Suspend::new(async move {
+                let session = ctx.session.await.ok().flatten();
+                view! { <Header session/> }
+            })}
+        </Transition>
+        <main class="page">
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>{body}</Suspense>
+        </main>
+    }
+}
+
+/// A page's data load that starts only once the caller's session meets `requirement` (the
+/// requirement of the server function `fetch` calls): on a page the caller may not use, or
+/// for a part of it they may not see, nothing is fetched and the load holds the denial.
+/// Create it in the page component, above the frame; read it inside with [`Loaded`].
+pub fn gated<S, T, Fut>(
+    requirement: Requirement,
+    source: impl Fn() -> S + Send + Sync + 'static,
+    fetch: impl Fn(S) -> Fut + Send + Sync + 'static,
+) -> Resource<Result<T, AppError>>
+where
+    S: PartialEq + Clone + Send + Sync + 'static,
+    T: Clone + Serialize + DeserializeOwned + Send + Sync + 'static,
+    Fut: Future<Output = Result<T, AppError>> + Send + 'static,
+{
+    let session = use_session().session;
+    let fetch = Arc::new(fetch);
+    Resource::new(source, move |source| {
+        let fetch = fetch.clone();
+        async move {
+            // Read without subscribing: a session reload must not refetch the page's data.
+            let session = ScopedFuture::new_untracked(session.into_future()).await?;
+            let access = session.map(|s| s.access);
+            match decide(access.as_ref(), &requirement) {
+                Ok(()) => fetch(source).await,
+                Err(denial) => Err(AppError::Denied(denial)),
+            }
+        }
+    })
+}
+
+/// Shows what `resource` loaded through `render`, a loading note meanwhile, and the error
+/// page (not found, access denied, a message) when it failed. Reads the resource; never
+/// creates one.
+#[component]
+pub fn Loaded<T, F, V>(resource: Resource<Result<T, AppError>>, render: F) -> impl IntoView
+where
+    T: Clone + Serialize + DeserializeOwned + Send + Sync + 'static,
+    F: Fn(T) -> V + Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || {
-                let children = children.clone();
+                let render = render.clone();
                 Suspend::new(async move {
-                    let session = ctx.session.await;
-                    let signed_in = session.as_ref().ok().cloned().flatten();
-                    provide_context(CurrentSession(signed_in.clone()));
-                    let body = match (session, requirement) {
-                        (Err(error), _) => view! { <ErrorPanel error/> }.into_any(),
-                        (Ok(_), None) => children().into_any(),
-                        (Ok(None), Some(_)) => {
-                            let here = format!(
-                                "{}{}",
-                                location.pathname.get_untracked(),
-                                location.search.get_untracked()
-                            );
-                            let path = format!("/login?next={}", encode_query_value(&here));
-                            view! { <Redirect path/> }.into_any()
-                        }
-                        (Ok(Some(s)), Some(requirement)) => match decide(Some(&s.access), &requirement) {
-                            Ok(()) => children().into_any(),
-                            Err(denial) => view! { <AccessDenied denial/> }.into_any(),
-                        },
-                    };
-                    view! {
-                        <Header session=signed_in/>
-                        <main class="page">{body}</main>
+                    match resource.await {
+                        Ok(value) => render(value).into_any(),
+                        Err(error) => view! { <ErrorPanel error/> }.into_any(),
                     }
                 })
             }}
@@ -58,4 +132,12 @@ pub fn Page(#[prop(optional)] requirement: Option<Requirement>, children: Childr
 pub fn WhenAllowed(requirement: Requirement, children: ChildrenFn) -> impl IntoView {
     let allowed = current_session().is_some_and(|s| decide(Some(&s.access), &requirement).is_ok());
     allowed.then(|| children())
+}
+
+/// Whether the page's user meets `requirement`.
+pub fn allowed(requirement: &Requirement) -> Result<(), Denial> {
+    match current_session() {
+        Some(session) => decide(Some(&session.access), requirement),
+        None => Err(Denial::SignInRequired),
+    }
 }

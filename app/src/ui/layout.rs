@@ -1,22 +1,10 @@
 //! The page frame: brand, organization switcher, navigation gated by permission, user menu.
 
 use super::use_session;
-use crate::access::{Requirement, decide};
+use crate::access::decide;
 use crate::auth::api::SessionView;
 use leptos::prelude::*;
 use leptos_router::components::A;
-
-/// The main navigation; a link shows only when its page would let the caller in.
-const NAV: &[(&str, &str, Requirement)] = &[
-    ("Home", "/", Requirement::MEMBER),
-    ("Analytics", "/analytics", Requirement::all(&[crate::access::Permission::AnalyticsView])),
-    ("Team", "/settings/team", crate::team::api::TEAM_READ),
-    ("Roles", "/settings/roles", crate::roles::api::ROLES_READ),
-    ("Audit log", "/settings/audit", crate::audit::api::AUDIT_READ),
-    ("Analytics access", "/settings/analytics-access", crate::grants::api::GRANTS_MANAGE),
-    ("Settings", "/settings/organization", crate::orgs::api::ORG_SETTINGS),
-    ("Outbox", "/admin/outbox", crate::outbox::api::OUTBOX_READ),
-];
 
 /// The top bar: for a signed-in user the organization switcher, the navigation their
 /// permissions open and the user menu; for a visitor, sign-in and sign-up links.
@@ -47,10 +35,12 @@ pub fn Header(session: Option<SessionView>) -> impl IntoView {
 
 #[component]
 fn MainNav(session: SessionView) -> impl IntoView {
-    let links = NAV
+    // A link shows only when its page would let the caller in.
+    let links = crate::pages::PAGES
         .iter()
+        .filter_map(|page| Some((page.nav?, page.pattern, page.requirement?)))
         .filter(|(_, _, requirement)| decide(Some(&session.access), requirement).is_ok())
-        .map(|(label, href, _)| view! { <A href=*href exact=true>{*label}</A> })
+        .map(|(label, href, _)| view! { <A href=href exact=true>{label}</A> })
         .collect_view();
     view! { <nav class="nav" aria-label="Main">{links}</nav> }
 }

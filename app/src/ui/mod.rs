@@ -7,7 +7,7 @@ mod session;
 mod status;
 
 pub use forms::{ErrorAlert, SuccessNote, field_error};
-pub use gate::{Page, WhenAllowed};
+pub use gate::{Loaded, Page, WhenAllowed, allowed, gated};
 pub use session::{CurrentSession, SessionCtx, current_session, provide_session, use_session};
 pub use status::{AccessDenied, ErrorPanel, NotFound};
 

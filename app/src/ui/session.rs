@@ -34,9 +34,11 @@ pub fn provide_session() -> SessionCtx {
     let sign_out = ServerAction::<SignOut>::new();
     let switch_org = ServerAction::<SwitchOrg>::new();
     let refresh = RwSignal::new(0u64);
+    // The path goes along so the server can audit a refused page view, once, where it
+    // loads the session for it.
     let session = Resource::new(
         move || (location.pathname.get(), refresh.get(), sign_out.version().get(), switch_org.version().get()),
-        |_| get_session(),
+        |(path, ..)| get_session(Some(path)),
     );
     let ctx = SessionCtx { session, sign_out, switch_org, refresh };
     provide_context(ctx);

@@ -67,6 +67,11 @@ pub fn ErrorPanel(error: AppError) -> impl IntoView {
     match error {
         AppError::NotFound => view! { <NotFound/> }.into_any(),
         AppError::Denied(denial) => view! { <AccessDenied denial/> }.into_any(),
+        // Bad input in the page's address (a filter, say): said where the content would be.
+        invalid @ AppError::Invalid { .. } => {
+            set_status(400);
+            view! { <p class="alert alert-error" role="alert">{invalid.to_string()}</p> }.into_any()
+        }
         other => {
             set_status(other.status());
             view! {

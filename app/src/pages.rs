@@ -1,0 +1,102 @@
+//! Every page and what it requires, in one table (deny by default, like
+//! [`crate::endpoints`] for server functions). The browser's page frame and the server read
+//! the same table: the frame decides what to show, the server audits a refused page view
+//! once, when the session for that page is loaded.
+
+use crate::access::{Permission, Requirement};
+use crate::{analytics, audit, grants, mfa, orgs, outbox, roles, team};
+
+/// A page: its route pattern (`:name` matches one path segment), what it requires (`None`:
+/// anyone, signed in or not) and its label in the main navigation, if it has one there.
+#[derive(Clone, Copy, Debug)]
+pub struct PageRule {
+    pub pattern: &'static str,
+    pub requirement: Option<Requirement>,
+    pub nav: Option<&'static str>,
+}
+
+const fn open(pattern: &'static str) -> PageRule {
+    PageRule { pattern, requirement: None, nav: None }
+}
+
+const fn gated(pattern: &'static str, requirement: Requirement) -> PageRule {
+    PageRule { pattern, requirement: Some(requirement), nav: None }
+}
+
+const fn nav(label: &'static str, pattern: &'static str, requirement: Requirement) -> PageRule {
+    PageRule { pattern, requirement: Some(requirement), nav: Some(label) }
+}
+
+/// Every route of the app, in navigation order for those in the navigation.
+pub const PAGES: &[PageRule] = &[
+    nav("Home", "/", Requirement::SIGNED_IN),
+    // The link shows with analytics.view; the page itself also asks for step-up (below).
+    nav("Analytics", "/analytics", Requirement::all(&[Permission::AnalyticsView])),
+    nav("Team", "/settings/team", team::api::TEAM_READ),
+    nav("Roles", "/settings/roles", roles::api::ROLES_READ),
+    nav("Audit log", "/settings/audit", audit::api::AUDIT_READ),
+    nav("Analytics access", "/settings/analytics-access", grants::api::GRANTS_MANAGE),
+    nav("Settings", "/settings/organization", orgs::api::ORG_SETTINGS),
+    nav("Outbox", "/admin/outbox", outbox::api::OUTBOX_READ),
+    open("/login"),
+    open("/login/mfa"),
+    open("/signup"),
+    open("/signup/sent"),
+    open("/signup/confirm/:token"),
+    open("/invite/:token"),
+    gated("/analytics", analytics::api::ANALYTICS),
+    gated("/step-up", mfa::api::OWN_SECURITY),
+    gated("/settings/security", mfa::api::OWN_SECURITY),
+    gated("/onboarding", orgs::api::ORG_SETTINGS),
+    gated("/organizations/new", orgs::api::CREATE_ORG),
+    gated("/settings/team/:id", team::api::TEAM_READ),
+];
+
+fn matches(pattern: &str, path: &str) -> bool {
+    let path = path.split(['?', '#']).next().unwrap_or_default();
+    // "/a/" is "/a", and "/" is the root: compare without trailing slashes.
+    let (mut pattern, mut path) = (pattern.trim_end_matches('/').split('/'), path.trim_end_matches('/').split('/'));
+    loop {
+        match (pattern.next(), path.next()) {
+            (None, None) => return true,
+            (Some(p), Some(s)) if p.starts_with(':') && !s.is_empty() => continue,
+            (Some(p), Some(s)) if p == s => continue,
+            _ => return false,
+        }
+    }
+}
+
+/// The page at `path`: the first rule whose pattern matches, the gated one where a page is
+/// both in the navigation and gated further (analytics: the link shows with
+/// `analytics.view`, the page also needs step-up).
+pub fn page(path: &str) -> Option<&'static PageRule> {
+    let path = if path.is_empty() { "/" } else { path };
+    let mut found = PAGES.iter().filter(|rule| matches(rule.pattern, path));
+    let first = found.next()?;
+    Some(found.find(|rule| rule.nav.is_none() && rule.requirement.is_some()).unwrap_or(first))
+}
+
+/// What the page at `path` requires; `None` for open pages and for paths that are no page
+/// (the not-found page is open).
+pub fn requirement_for(path: &str) -> Option<Requirement> {
+    page(path).and_then(|rule| rule.requirement)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_find_their_page() {
+        assert_eq!(requirement_for("/settings/team"), Some(team::api::TEAM_READ));
+        assert_eq!(requirement_for("/settings/team/"), Some(team::api::TEAM_READ));
+        assert_eq!(requirement_for("/settings/team/3f0c?x=1"), Some(team::api::TEAM_READ));
+        assert_eq!(requirement_for("/analytics"), Some(analytics::api::ANALYTICS), "the page needs step-up");
+        assert_eq!(requirement_for("/"), Some(Requirement::SIGNED_IN));
+        assert_eq!(requirement_for("/login"), None);
+        assert_eq!(requirement_for("/invite/abc"), None);
+        assert_eq!(requirement_for("/no/such/page"), None);
+        assert!(page("/settings/team/a/b").is_none());
+        assert!(page("/invite/").is_none());
+    }
+}
