@@ -90,6 +90,9 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ),
     guarded(audit::api::ListAuditEvents::PATH, "browse the audit log", audit::api::AUDIT_READ),
     guarded(audit::api::EXPORT_PATH, "export the audit log (CSV)", audit::api::AUDIT_EXPORT),
+    guarded(audit::api::CHECKPOINT_PATH, "a signed checkpoint of the audit log", audit::api::AUDIT_EXPORT),
+    guarded(audit::api::GetAuditRetention::PATH, "how long the audit log is kept", audit::api::AUDIT_READ),
+    guarded(audit::api::SetAuditRetention::PATH, "change how long the audit log is kept", audit::api::AUDIT_RETENTION),
     public(
         mfa::api::VerifySecondFactor::PATH,
         "second sign-in step",

@@ -187,3 +187,115 @@ db_test!(exports_are_rfc4180_and_formula_safe, |t| {
     let mut reader = csv::Reader::from_reader(csv.as_bytes());
     assert_eq!(reader.records().count(), 1);
 });
+
+const DAY: i64 = 86_400;
+
+db_test!(pruning_keeps_the_chain_verifiable_and_nothing_else_can_delete, |t| {
+    use app::audit::retention::{PRUNED, latest_prune, prune_chain};
+    seed_events(&t.db).await; // ten events, a day apart from 1_700_000_000
+    let now = 1_700_000_000 + 100 * DAY;
+    // Keep 98 days: the first two days' events go.
+    let pruned = prune_chain(&t.db, ORG, Some(ORG), 98, now).await.unwrap().unwrap();
+    assert_eq!((pruned.through_seq, pruned.events), (2, 2));
+    let mut conn = t.db.conn().await.unwrap();
+    let report = verify(&mut conn, Some(ORG)).await.unwrap();
+    assert!(report.broken.is_empty(), "{:?}", report.broken);
+    assert_eq!(report.events, 9, "eight left and the checkpoint");
+    assert_eq!(latest_prune(&mut conn, ORG).await.unwrap(), Some(pruned.clone()));
+    let checkpoint_action: String =
+        sqlx::query_scalar("SELECT action FROM audit_events WHERE chain = $1 ORDER BY seq DESC LIMIT 1")
+            .bind(ORG)
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+    assert_eq!(checkpoint_action, PRUNED);
+    // A second prune moves the start on; the chain still holds.
+    prune_chain(&t.db, ORG, Some(ORG), 90, now + 5 * DAY).await.unwrap().unwrap();
+    assert!(verify(&mut conn, Some(ORG)).await.unwrap().broken.is_empty());
+    // Without a permit nothing can delete or change an event, and PostgreSQL refuses TRUNCATE.
+    let delete = sqlx::query("DELETE FROM audit_events WHERE chain = $1").bind(ORG).execute(&mut *conn).await;
+    assert!(delete.is_err(), "delete without a permit");
+    if t.backend == Backend::Postgres {
+        assert!(conn.execute("TRUNCATE audit_events").await.is_err(), "truncate");
+    }
+    // Deleting the start by hand (a permit forged by someone with database access) without the
+    // prune's checkpoint is found.
+    drop(conn);
+    drop_append_only_triggers(t).await;
+    sqlx::query("DELETE FROM audit_events WHERE chain = $1 AND action = $2")
+        .bind(ORG)
+        .bind(PRUNED)
+        .execute(t.db.pool())
+        .await
+        .unwrap();
+    let mut conn = t.db.conn().await.unwrap();
+    assert!(!verify(&mut conn, Some(ORG)).await.unwrap().broken.is_empty());
+});
+
+db_test!(a_signed_checkpoint_catches_a_cut_off_end_that_the_chain_alone_misses, |t| {
+    use app::audit::retention::{CheckpointCheck, check_checkpoint, sign_head};
+    seed_events(&t.db).await;
+    let key = &support::SECRET_KEY;
+    let mut conn = t.db.conn().await.unwrap();
+    let checkpoint = sign_head(&mut conn, key, ORG, 1_800_000_000).await.unwrap();
+    assert_eq!(checkpoint.seq, 10);
+    assert_eq!(check_checkpoint(&mut conn, key, &checkpoint).await.unwrap(), CheckpointCheck::Extends);
+    // Later events do not matter; an edited checkpoint or another key's does.
+    drop(conn);
+    write(&t.db, "test.later", "ann@example.test", Outcome::Allowed, 1_800_000_100).await;
+    let mut conn = t.db.conn().await.unwrap();
+    assert_eq!(check_checkpoint(&mut conn, key, &checkpoint).await.unwrap(), CheckpointCheck::Extends);
+    let mut edited = checkpoint.clone();
+    edited.seq = 3;
+    assert_eq!(check_checkpoint(&mut conn, key, &edited).await.unwrap(), CheckpointCheck::BadSignature);
+    let other = app::config::SecretKey([9; 32]);
+    assert_eq!(check_checkpoint(&mut conn, &other, &checkpoint).await.unwrap(), CheckpointCheck::BadSignature);
+    drop(conn);
+    // Someone with database access cuts the last events off and rewinds the chain head: the
+    // chain alone still verifies…
+    drop_append_only_triggers(t).await;
+    sqlx::query("DELETE FROM audit_events WHERE chain = $1 AND seq >= 8").bind(ORG).execute(t.db.pool()).await.unwrap();
+    sqlx::query(
+        "UPDATE audit_chains SET seq = 7, last_hash = (SELECT hash FROM audit_events WHERE chain = $1 AND seq = 7) \
+         WHERE chain = $1",
+    )
+    .bind(ORG)
+    .execute(t.db.pool())
+    .await
+    .unwrap();
+    let mut conn = t.db.conn().await.unwrap();
+    assert!(verify(&mut conn, Some(ORG)).await.unwrap().broken.is_empty(), "the blind spot");
+    // …but not against the checkpoint.
+    assert_eq!(
+        check_checkpoint(&mut conn, key, &checkpoint).await.unwrap(),
+        CheckpointCheck::Truncated { log_ends_at: 7 }
+    );
+});
+
+db_test!(anonymous_refusals_become_one_event_per_address_and_minute, |t| {
+    use app::audit::retention::{count_anonymous_denial, flush_anonymous_denials};
+    let minute = 1_800_000_000; // the start of a minute
+    for n in 0..1_000 {
+        let at = minute + n % 60;
+        count_anonymous_denial(&t.db, Some("203.0.113.5"), "endpoint:/api/team/members", "sign_in_required", at)
+            .await
+            .unwrap();
+    }
+    count_anonymous_denial(&t.db, Some("198.51.100.1"), "page:/settings/team", "sign_in_required", minute)
+        .await
+        .unwrap();
+    // Nothing is written while the minute lasts…
+    assert_eq!(flush_anonymous_denials(&t.db, minute + 59).await.unwrap(), 0);
+    assert_eq!(support::count(&t.db, "audit_events").await, 0);
+    // …then one event per address, with the count.
+    assert_eq!(flush_anonymous_denials(&t.db, minute + 60).await.unwrap(), 2);
+    let (attempts, target): (String, String) = sqlx::query_as(
+        "SELECT metadata, target_id FROM audit_events WHERE ip = '203.0.113.5' AND action = 'access.denied'",
+    )
+    .fetch_one(t.db.pool())
+    .await
+    .unwrap();
+    assert!(attempts.contains("\"attempts\":1000"), "{attempts}");
+    assert_eq!(target, "/api/team/members");
+    assert_eq!(flush_anonymous_denials(&t.db, minute + 120).await.unwrap(), 0, "flushed once");
+});

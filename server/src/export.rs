@@ -1,8 +1,9 @@
-//! `POST /api/audit/export`: the audit log as a CSV download. A plain route rather than a
-//! server function, so a normal form post makes the browser download the answer.
+//! `POST /api/audit/export` and `POST /api/audit/checkpoint`: the audit log as a CSV
+//! download, and a signed checkpoint of its head as a JSON download. Plain routes rather
+//! than server functions, so a normal form post makes the browser download the answer.
 
 use app::access::authorize;
-use app::audit::api::{AUDIT_EXPORT, AuditFilter, EXPORT_PATH};
+use app::audit::api::{AUDIT_EXPORT, AuditFilter, CHECKPOINT_PATH, EXPORT_PATH};
 use app::audit::server::{ParsedFilter, export_csv};
 use app::audit::{self, Actor, Event, Outcome};
 use app::error::AppError;
@@ -60,4 +61,42 @@ async fn export(
 
 fn chrono_date(unix: i64) -> String {
     app::time::format_local(unix, "UTC").chars().take(10).collect()
+}
+
+/// A signed checkpoint of the organization's audit chain head (`audit.export`, audited):
+/// kept outside Gatehouse, it later proves with `gatehouse verify-audit --checkpoint` that
+/// the log still holds everything up to it.
+pub async fn audit_checkpoint(State(state): State<AppState>, request: Request) -> Response {
+    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+    let meta = RequestMeta::from_headers(request.headers(), peer, &state.config);
+    match checkpoint(state, meta).await {
+        Ok(response) => response,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn checkpoint(state: AppState, meta: RequestMeta) -> Result<Response, AppError> {
+    let cx = authorize(state, meta, CHECKPOINT_PATH, &AUDIT_EXPORT).await?.in_org()?;
+    let mut tx = cx.state.db.begin().await?;
+    // Recorded first, so the checkpoint covers its own download.
+    audit::record(
+        &mut tx,
+        &Event::new("audit.checkpoint", Actor::user(cx.user_id(), &cx.access.email), Outcome::Allowed)
+            .org(Some(cx.org_id()))
+            .request(&cx.meta),
+        cx.now,
+    )
+    .await?;
+    let signed = app::audit::retention::sign_head(&mut tx, &cx.state.config.secret_key, cx.org_id(), cx.now).await?;
+    tx.commit().await?;
+    let body = serde_json::to_string_pretty(&signed).map_err(|_| AppError::Internal)?;
+    let disposition =
+        format!("attachment; filename=\"gatehouse-audit-checkpoint-{}-{}.json\"", cx.org.slug, signed.seq);
+    let mut response = body.into_response();
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    if let Ok(value) = HeaderValue::from_str(&disposition) {
+        h.insert(header::CONTENT_DISPOSITION, value);
+    }
+    Ok(response)
 }

@@ -32,6 +32,10 @@ enum Command {
         /// Only this organization's chain (its id), or `platform`.
         #[arg(long)]
         chain: Option<String>,
+        /// A signed checkpoint downloaded earlier: also prove the log still extends it
+        /// (catches a cut-off end, which the chain alone cannot show).
+        #[arg(long)]
+        checkpoint: Option<std::path::PathBuf>,
     },
 }
 
@@ -86,8 +90,44 @@ async fn run(command: Command, config: Config) -> Result<(), Box<dyn std::error:
             Ok(())
         }
         Command::Serve => serve(db, config).await,
-        Command::VerifyAudit { chain } => {
+        Command::VerifyAudit { chain, checkpoint } => {
             let mut conn = db.conn().await?;
+            let checkpoint = match checkpoint {
+                Some(path) => {
+                    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+                    let signed: app::audit::retention::SignedCheckpoint = serde_json::from_str(&text)
+                        .map_err(|e| format!("{}: not a checkpoint ({e})", path.display()))?;
+                    Some(signed)
+                }
+                None => None,
+            };
+            let chain = chain.or_else(|| checkpoint.as_ref().map(|c| c.chain.clone()));
+            if let Some(signed) = &checkpoint {
+                use app::audit::retention::{CheckpointCheck, check_checkpoint};
+                match check_checkpoint(&mut conn, &config.secret_key, signed).await? {
+                    CheckpointCheck::Extends => println!("the log still holds event {} of the checkpoint", signed.seq),
+                    CheckpointCheck::Pruned => {
+                        println!("event {} of the checkpoint was pruned under retention, as recorded", signed.seq)
+                    }
+                    CheckpointCheck::BadSignature => {
+                        return Err("the checkpoint's signature does not hold: not ours, or edited".into());
+                    }
+                    CheckpointCheck::Truncated { log_ends_at } => {
+                        return Err(format!(
+                            "BROKEN chain {}: the log ends at event {log_ends_at}, but the checkpoint saw event {}",
+                            signed.chain, signed.seq
+                        )
+                        .into());
+                    }
+                    CheckpointCheck::Replaced => {
+                        return Err(format!(
+                            "BROKEN chain {}: event {} is not the one the checkpoint saw",
+                            signed.chain, signed.seq
+                        )
+                        .into());
+                    }
+                }
+            }
             let report = app::audit::server::verify(&mut conn, chain.as_deref()).await?;
             println!("checked {} events in {} chains", report.events, report.chains);
             if report.broken.is_empty() {
@@ -125,6 +165,7 @@ async fn serve(db: Db, config: Config) -> Result<(), Box<dyn std::error::Error>>
     };
     let state = AppState::new(leptos, db.clone(), config);
     tokio::spawn(housekeeping(db.clone()));
+    tokio::spawn(flush_anonymous_denials(db.clone()));
     if let Some(relay) = relay {
         tokio::spawn(relay_mail(db.clone(), relay));
     }
@@ -151,14 +192,27 @@ async fn housekeeping(db: Db) {
             let throttles = app::auth::throttle::purge(&mut conn, now).await?;
             let signups = app::auth::server::purge_expired_signups(&mut conn, now).await?;
             let secrets = app::mail::purge_expired_secrets(&mut conn, now).await?;
-            Ok::<_, sqlx::Error>((sessions, throttles, signups, secrets))
+            drop(conn);
+            let pruned = app::audit::retention::prune_all(&db, now).await?;
+            Ok::<_, app::error::AppError>((sessions, throttles, signups, secrets, pruned))
         }
         .await;
         match result {
-            Ok((sessions, throttles, signups, secrets)) => {
-                tracing::debug!(sessions, throttles, signups, secrets, "housekeeping")
+            Ok((sessions, throttles, signups, secrets, pruned)) => {
+                tracing::debug!(sessions, throttles, signups, secrets, pruned, "housekeeping")
             }
             Err(error) => tracing::warn!(%error, "housekeeping failed"),
+        }
+    }
+}
+
+/// Writes each finished minute's count of anonymous refusals into the audit log.
+async fn flush_anonymous_denials(db: Db) {
+    let mut every = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        every.tick().await;
+        if let Err(error) = app::audit::retention::flush_anonymous_denials(&db, db::now()).await {
+            tracing::warn!(%error, "flushing anonymous refusals failed");
         }
     }
 }

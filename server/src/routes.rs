@@ -24,6 +24,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health))
         .nest_service(&format!("/{}", options.site_pkg_dir), tower_http::services::ServeDir::new(pkg))
         .route(app::audit::api::EXPORT_PATH, post(crate::export::audit_csv))
+        .route(app::audit::api::CHECKPOINT_PATH, post(crate::export::audit_checkpoint))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -46,7 +47,8 @@ pub fn router(state: AppState) -> Router {
 
 /// `GET /healthz`: 200 when the database answers, 503 otherwise (for load balancers).
 async fn health(State(state): State<AppState>) -> StatusCode {
-    match sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(state.db.pool()).await {
+    let answered = async { sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(&mut *state.db.conn().await?).await };
+    match answered.await {
         Ok(_) => StatusCode::OK,
         Err(error) => {
             tracing::error!(%error, "health check: database unreachable");

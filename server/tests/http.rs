@@ -255,8 +255,10 @@ db_test!(privileged_calls_wait_for_mfa_and_denials_are_audited, |t| {
         (actor.as_str(), reason.as_str(), target.as_str()),
         ("member@acme.test", "permission_required", "/api/team/members")
     );
-    // Anonymous denials are recorded too, outside any organization.
+    // Anonymous denials are recorded too, outside any organization: counted per address and
+    // minute, written when the minute is over.
     post(&app, "/api/team/members", "", None).await;
+    app::audit::retention::flush_anonymous_denials(&t.db, app::db::now() + 60).await.unwrap();
     let anonymous: i64 = sqlx::query_scalar(
         "SELECT CAST(COUNT(*) AS BIGINT) FROM audit_events WHERE action = 'access.denied' AND actor_type = 'anonymous' \
          AND chain = 'platform'",
@@ -409,4 +411,52 @@ db_test!(a_page_view_is_one_event_and_a_refused_page_starts_no_loads, |t| {
     assert_eq!(get(&app, "/", Some(&member)).await.status, StatusCode::OK);
     assert_eq!(get(&app, "/settings/security", Some(&member)).await.status, StatusCode::OK);
     assert_eq!(events("action = 'access.denied'").await, before);
+});
+
+db_test!(anonymous_refusals_are_counted_not_written_and_slowed_down, |t| {
+    let app = app(t).await;
+    let replies = web::burst(&app, 200, "/api/team/members", "", None, Some("203.0.113.77")).await;
+    let refused = replies.iter().filter(|r| r.status == StatusCode::UNAUTHORIZED).count();
+    let slowed = replies.iter().filter(|r| r.status == StatusCode::TOO_MANY_REQUESTS).count();
+    assert_eq!(refused + slowed, 200);
+    // 60 a minute are answered as refusals (the burst may straddle a minute: at most twice).
+    let per_minute = app::audit::retention::ANONYMOUS_DENIALS_PER_MINUTE as usize;
+    assert!((per_minute..=2 * per_minute).contains(&refused), "{refused} refused, {slowed} slowed");
+    // Not one event per request: the log gets one per address and minute, later.
+    assert_eq!(web::events(t, "actor_type = 'anonymous' AND action = 'access.denied'").await, 0);
+    app::audit::retention::flush_anonymous_denials(&t.db, app::db::now() + 120).await.unwrap();
+    let written = web::events(t, "actor_type = 'anonymous' AND action = 'access.denied'").await;
+    assert!((1..=2).contains(&written), "{written}");
+    let total: i64 = sqlx::query_scalar::<_, String>(
+        "SELECT metadata FROM audit_events WHERE actor_type = 'anonymous' AND action = 'access.denied'",
+    )
+    .fetch_all(t.db.pool())
+    .await
+    .unwrap()
+    .iter()
+    .map(|m| serde_json::from_str::<serde_json::Value>(m).unwrap()["attempts"].as_i64().unwrap())
+    .sum();
+    assert_eq!(total, 200);
+});
+
+db_test!(owners_keep_the_log_as_long_as_they_choose_and_take_signed_checkpoints, |t| {
+    let app = app(t).await;
+    let owner = sign_in(&app, t, "owner@acme.test").await;
+    let r = post(&app, "/api/audit/retention/set", "days=30", Some(&owner)).await;
+    assert_eq!((r.status, r.json()["field"].as_str()), (StatusCode::BAD_REQUEST, Some("days")));
+    assert_eq!(post(&app, "/api/audit/retention/set", "days=730", Some(&owner)).await.status, StatusCode::OK);
+    assert_eq!(post(&app, "/api/audit/retention", "", Some(&owner)).await.body, "730");
+    assert_eq!(web::events(t, "action = 'audit.retention_change' AND metadata LIKE '%\"after\":730%'").await, 1);
+    let r = post(&app, "/api/audit/checkpoint", "", Some(&owner)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.header(header::CONTENT_DISPOSITION).starts_with("attachment;"));
+    let checkpoint: app::audit::retention::SignedCheckpoint = serde_json::from_str(&r.body).unwrap();
+    let mut conn = t.db.conn().await.unwrap();
+    let check = app::audit::retention::check_checkpoint(&mut conn, &t.config().secret_key, &checkpoint).await.unwrap();
+    assert_eq!(check, app::audit::retention::CheckpointCheck::Extends);
+    assert_eq!(web::events(t, "action = 'audit.checkpoint'").await, 1);
+    // A member may do neither.
+    let member = sign_in(&app, t, "member@acme.test").await;
+    assert_eq!(post(&app, "/api/audit/checkpoint", "", Some(&member)).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(post(&app, "/api/audit/retention/set", "days=90", Some(&member)).await.status, StatusCode::FORBIDDEN);
 });

@@ -23,6 +23,8 @@ fn fields(path: &str) -> &'static [&'static str] {
         "/api/team/ownership/pending" | "/api/grants/list" | "/api/invitations/list" | "/api/roles/list" => &[],
         "/api/admin/outbox" | "/api/security/overview" | "/api/security/step_up/email" => &[],
         "/api/security/sessions/revoke_others" | "/api/analytics/access" => &[],
+        "/api/audit/checkpoint" | "/api/audit/retention" => &[],
+        "/api/audit/retention/set" => &["days"],
         "/api/auth/sign_up" => &["name", "email", "password", "organization"],
         "/api/auth/sign_up/confirm" | "/api/invitations/show" | "/api/invitations/accept" => &["token"],
         "/api/auth/sign_in" => &["email", "password", "next"],

@@ -145,7 +145,13 @@ enum Scope {
 fn body(endpoint: &Endpoint, w: &World, scope: Scope, n: usize) -> Option<String> {
     let own = scope == Scope::Own;
     Some(match endpoint.path {
-        "/api/session" | "/api/auth/sign_out" | "/api/orgs/settings" | "/api/team/members" | "/api/audit/export"
+        "/api/session"
+        | "/api/auth/sign_out"
+        | "/api/orgs/settings"
+        | "/api/team/members"
+        | "/api/audit/export"
+        | "/api/audit/checkpoint"
+        | "/api/audit/retention"
             if own =>
         {
             String::new()
@@ -161,6 +167,7 @@ fn body(endpoint: &Endpoint, w: &World, scope: Scope, n: usize) -> Option<String
             "name=Acme+Retail&timezone=Asia%2FKolkata&currency=INR".into()
         }
         "/api/audit/events" if own => "filter[actor]=".into(),
+        "/api/audit/retention/set" if own => "days=400".into(),
         "/api/security/overview"
         | "/api/security/sessions/revoke_others"
         | "/api/security/step_up/email"

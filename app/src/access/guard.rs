@@ -113,15 +113,22 @@ pub async fn authorize(
     let loaded = load_access(&state.db, &state.config, meta.session_token.as_deref(), now).await?;
     let access = loaded.as_ref().map(|(access, _)| access);
     if let Err(denial) = decide(access, requirement) {
-        record_denial(&state.db, access, ("endpoint", endpoint), denial, &meta, now).await;
+        let attempts = record_denial(&state.db, access, ("endpoint", endpoint), denial, &meta, now).await;
+        // A visitor hammering guarded endpoints is slowed down, not just counted.
+        if attempts > crate::audit::retention::ANONYMOUS_DENIALS_PER_MINUTE {
+            return Err(AppError::Throttled { retry_after: (60 - now.rem_euclid(60)).max(1) as u64 });
+        }
         return Err(AppError::Denied(denial));
     }
     let (access, session_id) = loaded.ok_or(AppError::Denied(Denial::SignInRequired))?;
     Ok(UserCtx { state, access, session_id, meta, now })
 }
 
-/// Audits a refused request for `target` (`("endpoint", path)` or `("page", path)`). Failing
-/// to write the event is logged; the answer stays a denial.
+/// Audits a refused request for `target` (`("endpoint", path)` or `("page", path)`): one
+/// event for a signed-in caller; for a visitor, a count per address and minute that becomes
+/// one event when the minute is over (so nobody can flood the log). Returns the visitor's
+/// refusals this minute (0 for a signed-in caller). Failing to write is logged; the answer
+/// stays a denial.
 pub(crate) async fn record_denial(
     db: &Db,
     access: Option<&Access>,
@@ -129,18 +136,33 @@ pub(crate) async fn record_denial(
     denial: Denial,
     meta: &RequestMeta,
     now: i64,
-) {
-    let actor = match access {
-        Some(a) => Actor::user(&a.user_id, &a.email),
-        None => Actor::Anonymous { label: "anonymous".into() },
+) -> i64 {
+    let Some(access) = access else {
+        let target = format!("{}:{}", target.0, target.1);
+        return match crate::audit::retention::count_anonymous_denial(
+            db,
+            meta.ip.as_deref(),
+            &target,
+            denial.code(),
+            now,
+        )
+        .await
+        {
+            Ok(attempts) => attempts,
+            Err(error) => {
+                tracing::error!(%error, %target, "could not count a refused anonymous request");
+                0
+            }
+        };
     };
+    let actor = Actor::user(&access.user_id, &access.email);
     let permission = match denial {
         Denial::PermissionRequired { permission } => Some(permission.key().to_string()),
         Denial::AnyPermissionRequired { permissions } => Some(permissions.to_keys()),
         _ => None,
     };
     let event = Event::new("access.denied", actor, Outcome::Denied)
-        .org(access.and_then(Access::org_id))
+        .org(access.org_id())
         .target(target.0, target.1)
         .reason(denial.code())
         .metadata(serde_json::json!({ "permission": permission }))
@@ -154,6 +176,7 @@ pub(crate) async fn record_denial(
     if let Err(error) = result {
         tracing::error!(%error, target = target.1, "could not audit a denied request");
     }
+    0
 }
 
 /// The caller's access for a session token, or `None` when there is no live session.

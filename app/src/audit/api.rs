@@ -83,3 +83,37 @@ pub async fn list_audit_events(filter: AuditFilter, before: Option<i64>) -> Resu
     tx.commit().await?;
     Ok(page)
 }
+
+/// Changing how long the log is kept: an organization setting.
+pub const AUDIT_RETENTION: Requirement = Requirement::all(&[Permission::OrgSettingsManage]);
+
+/// The signed checkpoint download: a plain form post, like the export.
+pub const CHECKPOINT_PATH: &str = "/api/audit/checkpoint";
+
+/// How long the active organization keeps its audit log. Requires `audit.read`.
+#[server(prefix = "/api", endpoint = "audit/retention")]
+pub async fn get_audit_retention() -> Result<i64, AppError> {
+    let cx = guard(&AUDIT_READ).await?;
+    let mut conn = cx.state.db.conn().await?;
+    super::server::retention_days(&mut conn, cx.org_id()).await
+}
+
+/// Keeps the active organization's audit log for `days` days (90 to 3,650); older events
+/// are pruned, leaving a checkpoint that keeps the chain verifiable. Requires
+/// `org.settings.manage`.
+#[server(prefix = "/api", endpoint = "audit/retention/set")]
+pub async fn set_audit_retention(days: String) -> Result<(), AppError> {
+    let cx = guard(&AUDIT_RETENTION).await?;
+    let days = super::retention::parse_retention_days(&days)?;
+    let mut tx = cx.state.db.begin().await?;
+    let before = super::server::set_retention_days(&mut tx, cx.org_id(), days).await?;
+    cx.audit(
+        &mut tx,
+        "audit.retention_change",
+        ("organization", cx.org_id()),
+        serde_json::json!({ "before": before, "after": days }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,8 +1,11 @@
 //! `/settings/audit`: the organization's audit log with filters, paging and CSV export.
 
-use super::api::{AUDIT_EXPORT, AUDIT_READ, AuditFilter, AuditPage, EXPORT_PATH, list_audit_events};
+use super::api::{
+    AUDIT_EXPORT, AUDIT_READ, AUDIT_RETENTION, AuditFilter, AuditPage, CHECKPOINT_PATH, EXPORT_PATH, SetAuditRetention,
+    get_audit_retention, list_audit_events,
+};
 use crate::error::AppError;
-use crate::ui::{Loaded, Page, WhenAllowed, encode_query_value, gated};
+use crate::ui::{ErrorAlert, Loaded, Page, SuccessNote, WhenAllowed, encode_query_value, field_error, gated};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -23,12 +26,18 @@ pub fn AuditLogPage() -> impl IntoView {
     });
     let before = Memo::new(move |_| query.read().get("before").and_then(|b| b.parse::<i64>().ok()));
     let page = gated(AUDIT_READ, move || (filter.get(), before.get()), |(f, b)| list_audit_events(f, b));
+    let save = ServerAction::<SetAuditRetention>::new();
+    let retention = gated(AUDIT_READ, move || save.version().get(), |_| get_audit_retention());
     view! {
         <Title text="Audit log · Gatehouse"/>
         <Page>
             <section class="card">
                 <h1>"Audit log"</h1>
                 <AuditLog filter page/>
+            </section>
+            <section class="card" aria-labelledby="retention-title">
+                <h2 id="retention-title">"Keeping the log"</h2>
+                <Loaded resource=retention render={move |days: i64| view! { <Retention days save/> }}/>
             </section>
         </Page>
     }
@@ -153,4 +162,36 @@ fn EventTable(page: AuditPage, filter: AuditFilter) -> impl IntoView {
         {older}
     }
     .into_any()
+}
+
+/// How long the log is kept, and the signed checkpoint that proves later that nothing was
+/// cut from its end.
+#[component]
+fn Retention(days: i64, save: ServerAction<SetAuditRetention>) -> impl IntoView {
+    let result: Signal<Option<Result<(), AppError>>> = save.value().into();
+    view! {
+        <p>
+            {format!("Events are kept for {days} days; older ones are pruned, and the chain stays verifiable from a \
+                      checkpoint the prune writes.")}
+        </p>
+        <WhenAllowed requirement=AUDIT_RETENTION>
+            <ActionForm action=save attr:class="inline-form">
+                <label for="retention-days">"Keep events for (days)"</label>
+                <input id="retention-days" name="days" type="number" min="90" max="3650" value=days required
+                    aria-invalid=field_error(result, "days")/>
+                <button type="submit" class="button-secondary">"Save"</button>
+                <ErrorAlert result/>
+                <SuccessNote result message="Retention saved."/>
+            </ActionForm>
+        </WhenAllowed>
+        <WhenAllowed requirement=AUDIT_EXPORT>
+            <form method="post" action=CHECKPOINT_PATH class="inline-form">
+                <p class="small muted">
+                    "Keep a signed checkpoint outside Gatehouse: " <code>"gatehouse verify-audit --checkpoint FILE"</code>
+                    " later proves the log still holds everything up to it."
+                </p>
+                <button type="submit" class="button-secondary">"Download signed checkpoint"</button>
+            </form>
+        </WhenAllowed>
+    }
 }

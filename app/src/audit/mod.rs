@@ -38,6 +38,8 @@ pub mod components;
 #[cfg(feature = "ssr")]
 mod record;
 #[cfg(feature = "ssr")]
+pub mod retention;
+#[cfg(feature = "ssr")]
 pub mod server;
 
 #[cfg(feature = "ssr")]

@@ -1,7 +1,7 @@
 //! Reading the audit log (server only): filters, paging, CSV export and chain verification.
 
 use super::api::{AuditEventView, AuditFilter, AuditPage};
-use super::chain::{GENESIS, HashedEvent, event_hash};
+use super::chain::{HashedEvent, event_hash};
 use crate::db::Conn;
 use crate::error::{AppError, Result};
 use crate::time::format_local;
@@ -168,6 +168,26 @@ pub async fn page(
     Ok(AuditPage { events: rows.into_iter().map(|r| r.into_view(tz)).collect(), next_before })
 }
 
+/// How many days `org_id` keeps its audit events.
+pub async fn retention_days(conn: &mut Conn, org_id: &str) -> Result<i64> {
+    sqlx::query_scalar("SELECT audit_retention_days FROM organizations WHERE id = $1")
+        .bind(org_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// Sets how many days `org_id` keeps its audit events; returns the previous setting.
+pub async fn set_retention_days(conn: &mut Conn, org_id: &str, days: i64) -> Result<i64> {
+    let before = retention_days(conn, org_id).await?;
+    sqlx::query("UPDATE organizations SET audit_retention_days = $1 WHERE id = $2")
+        .bind(days)
+        .bind(org_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(before)
+}
+
 /// The most rows one export may hold.
 pub const EXPORT_LIMIT: usize = 100_000;
 
@@ -271,7 +291,10 @@ struct StoredEvent {
 
 /// Recomputes every hash of every chain (or only `only_chain`) and checks that sequence
 /// numbers have no gaps, each event links to the one before, and the chain head names the
-/// last event. An edited, deleted, inserted or reordered row breaks one of these.
+/// last event. An edited, deleted, inserted or reordered row breaks one of these. A chain
+/// pruned under retention starts where its latest prune checkpoint says. (A cut-off end
+/// whose chain head was rewritten too is caught against a signed checkpoint instead:
+/// `retention::check_checkpoint`.)
 pub async fn verify(conn: &mut Conn, only_chain: Option<&str>) -> Result<VerifyReport> {
     let heads: Vec<(String, i64, String)> = match only_chain {
         Some(chain) => {
@@ -297,8 +320,14 @@ pub async fn verify(conn: &mut Conn, only_chain: Option<&str>) -> Result<VerifyR
         .fetch_all(&mut *conn)
         .await?;
         report.events += events.len();
-        let mut prev = GENESIS.to_string();
-        let mut expected_seq = 1;
+        // A pruned chain starts after the last pruned event, whose hash the latest prune's
+        // checkpoint event (itself in the chain, so itself verified) carries.
+        let prune = events
+            .iter()
+            .rev()
+            .find(|e| e.action == super::retention::PRUNED)
+            .and_then(|e| serde_json::from_str::<super::retention::PruneCheckpoint>(&e.metadata).ok());
+        let (mut expected_seq, mut prev) = super::retention::chain_start(prune.as_ref());
         let mut broken = None;
         for e in &events {
             let link = |problem: &str| BrokenLink {
