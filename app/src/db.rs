@@ -114,10 +114,6 @@ impl Db {
         Ok(())
     }
 
-    pub fn pool(&self) -> &AnyPool {
-        &self.pool
-    }
-
     pub fn backend(&self) -> Backend {
         self.backend
     }

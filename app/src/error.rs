@@ -204,31 +204,13 @@ mod ssr {
     use axum::response::{IntoResponse, Response};
 
     impl From<sqlx::Error> for AppError {
-        /// Database failures are logged with their detail and answered with a bare 500.
+        /// Database failures are logged with their detail and answered with a bare 500. That
+        /// includes `RowNotFound`: a query that must find its row and does not is a bug, not
+        /// a 404. A row that may be missing is read with `fetch_optional` and its absence
+        /// answered `NotFound` explicitly.
         fn from(error: sqlx::Error) -> AppError {
-            match error {
-                sqlx::Error::RowNotFound => AppError::NotFound,
-                other => {
-                    tracing::error!(error = %other, "database error");
-                    AppError::Internal
-                }
-            }
-        }
-    }
-
-    /// Maps a unique-constraint violation of one statement to a chosen error, everything
-    /// else through `From<sqlx::Error>`. The caller knows which constraint the statement can
-    /// violate; we match the error kind, never its text.
-    pub trait OnUnique<T> {
-        fn on_unique(self, make: impl FnOnce() -> AppError) -> Result<T>;
-    }
-
-    impl<T> OnUnique<T> for std::result::Result<T, sqlx::Error> {
-        fn on_unique(self, make: impl FnOnce() -> AppError) -> Result<T> {
-            self.map_err(|error| match &error {
-                sqlx::Error::Database(db) if db.is_unique_violation() => make(),
-                _ => AppError::from(error),
-            })
+            tracing::error!(%error, "database error");
+            AppError::Internal
         }
     }
 
@@ -247,9 +229,6 @@ mod ssr {
         }
     }
 }
-
-#[cfg(feature = "ssr")]
-pub use ssr::OnUnique;
 
 #[cfg(test)]
 mod tests {

@@ -16,7 +16,7 @@ async fn org(db: &Db) {
         "INSERT INTO organizations (id, name, slug, created_at, updated_at) VALUES ($1, 'Audit Org', 'audit-org', 0, 0)",
     )
     .bind(ORG)
-    .execute(db.pool())
+    .execute(&mut *db.conn().await.unwrap())
     .await
     .unwrap();
 }
@@ -42,7 +42,7 @@ async fn drop_append_only_triggers(t: &TestDb) {
         Backend::Sqlite => "DROP TRIGGER audit_events_no_update; DROP TRIGGER audit_events_no_delete;",
         Backend::Postgres => "DROP TRIGGER audit_events_no_update ON audit_events;",
     };
-    t.db.pool().execute(sql).await.unwrap();
+    (&mut *t.db.conn().await.unwrap()).execute(sql).await.unwrap();
 }
 
 db_test!(an_intact_log_verifies, |t| {
@@ -58,7 +58,7 @@ db_test!(an_edited_event_is_found, |t| {
     drop_append_only_triggers(t).await;
     sqlx::query("UPDATE audit_events SET outcome = 'allowed' WHERE chain = $1 AND seq = 4")
         .bind(ORG)
-        .execute(t.db.pool())
+        .execute(&mut *t.db.conn().await.unwrap())
         .await
         .unwrap();
     let mut conn = t.db.conn().await.unwrap();
@@ -71,7 +71,11 @@ db_test!(an_edited_event_is_found, |t| {
 db_test!(a_deleted_event_is_found, |t| {
     seed_events(&t.db).await;
     drop_append_only_triggers(t).await;
-    sqlx::query("DELETE FROM audit_events WHERE chain = $1 AND seq = 6").bind(ORG).execute(t.db.pool()).await.unwrap();
+    sqlx::query("DELETE FROM audit_events WHERE chain = $1 AND seq = 6")
+        .bind(ORG)
+        .execute(&mut *t.db.conn().await.unwrap())
+        .await
+        .unwrap();
     let mut conn = t.db.conn().await.unwrap();
     let broken = verify(&mut conn, None).await.unwrap().broken;
     assert_eq!((broken.len(), broken[0].seq), (1, 7), "{broken:?}");
@@ -81,7 +85,11 @@ db_test!(a_deleted_event_is_found, |t| {
 db_test!(a_truncated_log_is_found, |t| {
     seed_events(&t.db).await;
     drop_append_only_triggers(t).await;
-    sqlx::query("DELETE FROM audit_events WHERE chain = $1 AND seq = 10").bind(ORG).execute(t.db.pool()).await.unwrap();
+    sqlx::query("DELETE FROM audit_events WHERE chain = $1 AND seq = 10")
+        .bind(ORG)
+        .execute(&mut *t.db.conn().await.unwrap())
+        .await
+        .unwrap();
     let mut conn = t.db.conn().await.unwrap();
     let broken = verify(&mut conn, None).await.unwrap().broken;
     assert_eq!(broken.len(), 1);
@@ -94,7 +102,7 @@ db_test!(a_rewritten_chain_is_found_by_its_links, |t| {
     // A forged back-link is caught as a broken link before any hash is recomputed.
     sqlx::query("UPDATE audit_events SET prev_hash = 'forged' WHERE chain = $1 AND seq = 3")
         .bind(ORG)
-        .execute(t.db.pool())
+        .execute(&mut *t.db.conn().await.unwrap())
         .await
         .unwrap();
     let mut conn = t.db.conn().await.unwrap();
@@ -225,7 +233,7 @@ db_test!(pruning_keeps_the_chain_verifiable_and_nothing_else_can_delete, |t| {
     sqlx::query("DELETE FROM audit_events WHERE chain = $1 AND action = $2")
         .bind(ORG)
         .bind(PRUNED)
-        .execute(t.db.pool())
+        .execute(&mut *t.db.conn().await.unwrap())
         .await
         .unwrap();
     let mut conn = t.db.conn().await.unwrap();
@@ -254,13 +262,17 @@ db_test!(a_signed_checkpoint_catches_a_cut_off_end_that_the_chain_alone_misses, 
     // Someone with database access cuts the last events off and rewinds the chain head: the
     // chain alone still verifies…
     drop_append_only_triggers(t).await;
-    sqlx::query("DELETE FROM audit_events WHERE chain = $1 AND seq >= 8").bind(ORG).execute(t.db.pool()).await.unwrap();
+    sqlx::query("DELETE FROM audit_events WHERE chain = $1 AND seq >= 8")
+        .bind(ORG)
+        .execute(&mut *t.db.conn().await.unwrap())
+        .await
+        .unwrap();
     sqlx::query(
         "UPDATE audit_chains SET seq = 7, last_hash = (SELECT hash FROM audit_events WHERE chain = $1 AND seq = 7) \
          WHERE chain = $1",
     )
     .bind(ORG)
-    .execute(t.db.pool())
+    .execute(&mut *t.db.conn().await.unwrap())
     .await
     .unwrap();
     let mut conn = t.db.conn().await.unwrap();
@@ -292,7 +304,7 @@ db_test!(anonymous_refusals_become_one_event_per_address_and_minute, |t| {
     let (attempts, target): (String, String) = sqlx::query_as(
         "SELECT metadata, target_id FROM audit_events WHERE ip = '203.0.113.5' AND action = 'access.denied'",
     )
-    .fetch_one(t.db.pool())
+    .fetch_one(&mut *t.db.conn().await.unwrap())
     .await
     .unwrap();
     assert!(attempts.contains("\"attempts\":1000"), "{attempts}");

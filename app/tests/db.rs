@@ -42,7 +42,7 @@ async fn signed_up(t: &TestDb, email: &str, org: &str) -> (NewSession, NewOrg) {
 }
 
 async fn scalar(t: &TestDb, sql: &str, bind: &str) -> i64 {
-    sqlx::query_scalar(sql).bind(bind).fetch_one(t.db.pool()).await.unwrap()
+    sqlx::query_scalar(sql).bind(bind).fetch_one(&mut *t.db.conn().await.unwrap()).await.unwrap()
 }
 
 db_test!(migrations_are_idempotent, |t| {
@@ -63,14 +63,14 @@ db_test!(sign_up_creates_account_org_membership_trial_and_session, |t| {
          WHERE u.email = $1",
     )
     .bind("founder@example.test")
-    .fetch_one(t.db.pool())
+    .fetch_one(&mut *t.db.conn().await.unwrap())
     .await
     .unwrap();
     assert_eq!(role, "owner");
     let (plan, status, trial_ends): (String, String, i64) =
         sqlx::query_as("SELECT plan, status, trial_ends_at FROM subscriptions WHERE org_id = $1")
             .bind(&org.id)
-            .fetch_one(t.db.pool())
+            .fetch_one(&mut *t.db.conn().await.unwrap())
             .await
             .unwrap();
     assert_eq!((plan.as_str(), status.as_str()), ("trial", "trialing"));
@@ -104,7 +104,7 @@ db_test!(sign_up_rolls_back_fully_when_a_step_fails, |t| {
                               FOR EACH ROW EXECUTE FUNCTION fail_sub();"
             .to_string(),
     };
-    t.db.pool().execute(trigger.as_str()).await.unwrap();
+    (&mut *t.db.conn().await.unwrap()).execute(trigger.as_str()).await.unwrap();
     let input = SignUpInput::parse("Test User", "atomic@example.test", PASSWORD, "Atomic Ltd").unwrap();
     request_sign_up(&t.db, &t.config(), &hasher(), &input, &meta("10.0.0.1"), NOW).await.unwrap();
     let token = mailed_token(t, "atomic@example.test", "/signup/confirm/").await;
@@ -140,7 +140,7 @@ db_test!(a_sign_up_link_works_once_and_until_it_expires, |t| {
     let token = mailed_token(t, "once@example.test", "/signup/confirm/").await;
     // Operators see the mail without its link.
     let stored: String = sqlx::query_scalar("SELECT body FROM outbox WHERE to_addr = 'once@example.test'")
-        .fetch_one(t.db.pool())
+        .fetch_one(&mut *t.db.conn().await.unwrap())
         .await
         .unwrap();
     assert!(!stored.contains(&token) && stored.contains(app::mail::HIDDEN), "{stored}");
@@ -324,7 +324,7 @@ db_test!(a_removed_membership_falls_back_to_another_org, |t| {
     // Removed from the active organization: the next request lands in the other one.
     sqlx::query("DELETE FROM memberships WHERE id = $1")
         .bind(&second.owner_membership_id)
-        .execute(t.db.pool())
+        .execute(&mut *t.db.conn().await.unwrap())
         .await
         .unwrap();
     let (access, _) = load_access(&t.db, &config, Some(&session.token), NOW + 1).await.unwrap().unwrap();
@@ -341,7 +341,7 @@ db_test!(audit_events_are_chained_and_append_only, |t| {
     let rows: Vec<(i64, String, String)> =
         sqlx::query_as("SELECT seq, prev_hash, hash FROM audit_events WHERE chain = $1 ORDER BY seq")
             .bind(&org.id)
-            .fetch_all(t.db.pool())
+            .fetch_all(&mut *t.db.conn().await.unwrap())
             .await
             .unwrap();
     assert_eq!(rows.len(), 4); // sign-up and three sign-ins
@@ -351,8 +351,13 @@ db_test!(audit_events_are_chained_and_append_only, |t| {
         assert_eq!(pair[1].1, pair[0].2, "each event links to the one before");
     }
     // The database itself refuses edits and deletions.
-    assert!(sqlx::query("UPDATE audit_events SET action = 'forged'").execute(t.db.pool()).await.is_err());
-    assert!(sqlx::query("DELETE FROM audit_events").execute(t.db.pool()).await.is_err());
+    assert!(
+        sqlx::query("UPDATE audit_events SET action = 'forged'")
+            .execute(&mut *t.db.conn().await.unwrap())
+            .await
+            .is_err()
+    );
+    assert!(sqlx::query("DELETE FROM audit_events").execute(&mut *t.db.conn().await.unwrap()).await.is_err());
     assert_eq!(scalar(t, "SELECT CAST(COUNT(*) AS BIGINT) FROM audit_events WHERE chain = $1", &org.id).await, 4);
 });
 
@@ -373,9 +378,11 @@ db_test!(settings_update_is_validated_and_recorded, |t| {
 
 db_test!(sqlite_runs_with_wal_and_foreign_keys, |t| {
     if t.backend == Backend::Sqlite {
-        let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(t.db.pool()).await.unwrap();
+        let mode: String =
+            sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&mut *t.db.conn().await.unwrap()).await.unwrap();
         assert_eq!(mode, "wal");
-        let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys").fetch_one(t.db.pool()).await.unwrap();
+        let fk: i64 =
+            sqlx::query_scalar("PRAGMA foreign_keys").fetch_one(&mut *t.db.conn().await.unwrap()).await.unwrap();
         assert_eq!(fk, 1);
     }
     // On both: a membership pointing at a role of another organization is refused.
@@ -383,12 +390,12 @@ db_test!(sqlite_runs_with_wal_and_foreign_keys, |t| {
     let (_, b) = signed_up(t, "fk-b@example.test", "FK B").await;
     let role_of_b: String = sqlx::query_scalar("SELECT id FROM roles WHERE org_id = $1 AND role_key = 'viewer'")
         .bind(&b.id)
-        .fetch_one(t.db.pool())
+        .fetch_one(&mut *t.db.conn().await.unwrap())
         .await
         .unwrap();
     let user_of_b: String = sqlx::query_scalar("SELECT user_id FROM memberships WHERE id = $1")
         .bind(&b.owner_membership_id)
-        .fetch_one(t.db.pool())
+        .fetch_one(&mut *t.db.conn().await.unwrap())
         .await
         .unwrap();
     let cross = sqlx::query(
@@ -397,7 +404,7 @@ db_test!(sqlite_runs_with_wal_and_foreign_keys, |t| {
     .bind(&a.id)
     .bind(&user_of_b)
     .bind(&role_of_b)
-    .execute(t.db.pool())
+    .execute(&mut *t.db.conn().await.unwrap())
     .await;
     assert!(cross.is_err(), "a role must belong to the membership's organization");
 });

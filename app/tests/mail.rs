@@ -84,7 +84,7 @@ db_test!(the_relay_sends_the_outbox_once_and_keeps_failures_for_retry, |t| {
             "SELECT sent_at, attempts, last_error FROM outbox WHERE id = $1",
         )
         .bind(id)
-        .fetch_one(t.db.pool())
+        .fetch_one(&mut *t.db.conn().await.unwrap())
         .await
         .unwrap()
     };
@@ -120,7 +120,7 @@ db_test!(secrets_are_sealed_until_sent_and_gone_after, |t| {
     let stored = |id: String| async move {
         sqlx::query_as::<_, (String, Option<String>)>("SELECT body, sealed_body FROM outbox WHERE id = $1")
             .bind(id)
-            .fetch_one(t.db.pool())
+            .fetch_one(&mut *t.db.conn().await.unwrap())
             .await
             .unwrap()
     };

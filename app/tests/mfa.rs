@@ -16,7 +16,7 @@ async fn user(t: &TestDb, email: &str) -> String {
     )
     .bind(&id)
     .bind(email)
-    .execute(t.db.pool())
+    .execute(&mut *t.db.conn().await.unwrap())
     .await
     .unwrap();
     id
@@ -60,7 +60,7 @@ db_test!(emailed_codes_work_once_for_their_owner_until_they_expire, |t| {
     // Only hashes are stored.
     let stored: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM email_codes WHERE code_hash = $1")
         .bind(&code)
-        .fetch_one(t.db.pool())
+        .fetch_one(&mut *t.db.conn().await.unwrap())
         .await
         .unwrap();
     assert_eq!(stored, 0);
@@ -116,7 +116,7 @@ db_test!(a_sealed_secret_is_bound_to_its_user, |t| {
     sqlx::query("UPDATE users SET totp_secret = (SELECT totp_secret FROM users WHERE id = $1), mfa_enrolled_at = 1 WHERE id = $2")
         .bind(&a)
         .bind(&b)
-        .execute(t.db.pool())
+        .execute(&mut *t.db.conn().await.unwrap())
         .await
         .unwrap();
     let stolen = mfa::load(&mut conn, &b).await.unwrap();

@@ -25,7 +25,7 @@ async fn org(t: &TestDb, name: &str) -> Org {
     .bind(&id)
     .bind(name)
     .bind(name.to_lowercase())
-    .execute(t.db.pool())
+    .execute(&mut *t.db.conn().await.unwrap())
     .await
     .unwrap();
     for key in ["owner", "admin", "finance_admin", "finance", "analyst", "member", "viewer"] {
@@ -36,7 +36,7 @@ async fn org(t: &TestDb, name: &str) -> Org {
         .bind(role_id(&id, key))
         .bind(&id)
         .bind(key)
-        .execute(t.db.pool())
+        .execute(&mut *t.db.conn().await.unwrap())
         .await
         .unwrap();
     }
@@ -57,7 +57,7 @@ async fn member(t: &TestDb, org: &Org, email: &str, role: &str) -> (String, Stri
     )
     .bind(&user_id)
     .bind(email)
-    .execute(t.db.pool())
+    .execute(&mut *t.db.conn().await.unwrap())
     .await
     .unwrap();
     let id = format!("m-{}-{email}", org.id);
@@ -68,7 +68,7 @@ async fn member(t: &TestDb, org: &Org, email: &str, role: &str) -> (String, Stri
     .bind(&org.id)
     .bind(&user_id)
     .bind(role_id(&org.id, role))
-    .execute(t.db.pool())
+    .execute(&mut *t.db.conn().await.unwrap())
     .await
     .unwrap();
     (id, user_id)
@@ -96,7 +96,7 @@ fn code(result: Result<impl std::fmt::Debug, AppError>) -> String {
 async fn role_of(t: &TestDb, membership: &str) -> String {
     sqlx::query_scalar("SELECT r.role_key FROM memberships m JOIN roles r ON r.id = m.role_id WHERE m.id = $1")
         .bind(membership)
-        .fetch_one(t.db.pool())
+        .fetch_one(&mut *t.db.conn().await.unwrap())
         .await
         .unwrap()
 }
@@ -184,13 +184,22 @@ db_test!(two_owners_demoting_each_other_at_once_leave_one_owner, |t| {
             sqlx::query("UPDATE memberships SET role_id = $1 WHERE id = $2")
                 .bind(role_id(&acme.id, "owner"))
                 .bind(m)
-                .execute(t.db.pool())
+                .execute(&mut *t.db.conn().await.unwrap())
                 .await
                 .unwrap();
         }
-        // …and demote each other in two transactions running at the same time.
-        let (first, second) =
-            tokio::join!(change(t, &a_access, &acme, &b_m, "admin"), change(t, &b_access, &acme, &a_m, "admin"),);
+        // …and demote each other in two transactions started at the same moment (both wait
+        // at the barrier, then begin).
+        let barrier = tokio::sync::Barrier::new(2);
+        let (acme, barrier) = (&acme, &barrier);
+        let demote = |editor: &Access, member: &str| {
+            let (editor, member) = (editor.clone(), member.to_string());
+            async move {
+                barrier.wait().await;
+                change(t, &editor, acme, &member, "admin").await
+            }
+        };
+        let (first, second) = tokio::join!(demote(&a_access, &b_m), demote(&b_access, &a_m));
         let owners = [role_of(t, &a_m).await, role_of(t, &b_m).await].iter().filter(|r| *r == "owner").count();
         assert_eq!(owners, 1, "round {round}: {first:?} / {second:?}");
         assert_eq!(first.is_ok() as u8 + second.is_ok() as u8, 1, "round {round}");
@@ -226,7 +235,7 @@ db_test!(removal_and_forced_sign_out_apply_at_once_and_only_here, |t| {
     )
     .bind(&acme.id)
     .bind(&x)
-    .execute(t.db.pool())
+    .execute(&mut *t.db.conn().await.unwrap())
     .await
     .unwrap();
     let mut tx = t.db.begin().await.unwrap();
@@ -236,7 +245,7 @@ db_test!(removal_and_forced_sign_out_apply_at_once_and_only_here, |t| {
     assert_eq!(after.org.unwrap().org_id, globex.id);
     let grants: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM grants WHERE user_id = $1")
         .bind(&x)
-        .fetch_one(t.db.pool())
+        .fetch_one(&mut *t.db.conn().await.unwrap())
         .await
         .unwrap();
     assert_eq!(grants, 0);
@@ -252,7 +261,11 @@ db_test!(the_roster_shows_two_factor_and_role_conflicts, |t| {
     member(t, &acme, "c@c.test", "analyst").await;
     member(t, &globex, "c@c.test", "admin").await;
     let (_, fin) = member(t, &acme, "fin@a.test", "finance").await;
-    sqlx::query("UPDATE users SET mfa_enrolled_at = NULL WHERE id = $1").bind(&fin).execute(t.db.pool()).await.unwrap();
+    sqlx::query("UPDATE users SET mfa_enrolled_at = NULL WHERE id = $1")
+        .bind(&fin)
+        .execute(&mut *t.db.conn().await.unwrap())
+        .await
+        .unwrap();
     let mut conn = t.db.conn().await.unwrap();
     let roster = team::list(&mut conn, &acme.id, "UTC").await.unwrap();
     let by = |email: &str| roster.iter().find(|m| m.email == email).unwrap().clone();
@@ -412,13 +425,13 @@ db_test!(a_batch_invites_the_valid_addresses_and_names_each_bad_one, |t| {
     assert!(support::mail_to(t, "new1@x.test").await.contains(&link));
     let readable: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM outbox WHERE body LIKE $1")
         .bind(format!("%{link}%"))
-        .fetch_one(t.db.pool())
+        .fetch_one(&mut *t.db.conn().await.unwrap())
         .await
         .unwrap();
     assert_eq!(readable, 0);
     let plain: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM invitations WHERE token_hash = $1")
         .bind(&batch.sent[0].token)
-        .fetch_one(t.db.pool())
+        .fetch_one(&mut *t.db.conn().await.unwrap())
         .await
         .unwrap();
     assert_eq!(plain, 0);
@@ -430,8 +443,10 @@ db_test!(a_batch_invites_the_valid_addresses_and_names_each_bad_one, |t| {
     assert_eq!(invite(t, &owner_access, &acme, &many, "viewer", NOW).await.err().unwrap().field(), Some("emails"));
     assert_eq!(invite(t, &owner_access, &acme, "  ", "viewer", NOW).await.err().unwrap().field(), Some("emails"));
     assert_eq!(code(invite(t, &admin_access, &acme, "boss@x.test", "owner", NOW).await), "role_exceeds_yours");
-    let count: i64 =
-        sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM invitations").fetch_one(t.db.pool()).await.unwrap();
+    let count: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM invitations")
+        .fetch_one(&mut *t.db.conn().await.unwrap())
+        .await
+        .unwrap();
     assert_eq!(count, 2);
     assert!(app::invitations::server::parse_days("0").is_err());
     assert!(app::invitations::server::parse_days("31").is_err());
@@ -579,7 +594,7 @@ db_test!(custom_roles_hold_only_what_their_editor_holds, |t| {
     sqlx::query("UPDATE memberships SET role_id = $1 WHERE id = $2")
         .bind(&support.id)
         .bind(&m)
-        .execute(t.db.pool())
+        .execute(&mut *t.db.conn().await.unwrap())
         .await
         .unwrap();
     let (token, before) = signed_in(t, &user, &acme, NOW).await;
@@ -749,7 +764,7 @@ db_test!(one_address_invited_by_four_requests_at_once_is_invited_once, |t| {
         assert!(batch.problems[0].reason.starts_with("already invited"), "{:?}", batch.problems);
     }
     let rows: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM invitations WHERE email = 'same@x.test'")
-        .fetch_one(t.db.pool())
+        .fetch_one(&mut *t.db.conn().await.unwrap())
         .await
         .unwrap();
     assert_eq!(rows, 1);

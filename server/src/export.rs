@@ -5,7 +5,7 @@
 use app::access::authorize;
 use app::audit::api::{AUDIT_EXPORT, AuditFilter, CHECKPOINT_PATH, EXPORT_PATH};
 use app::audit::server::{ParsedFilter, export_csv};
-use app::audit::{self, Actor, Event, Outcome};
+use app::audit::{self, Outcome};
 use app::error::AppError;
 use app::request::RequestMeta;
 use app::state::AppState;
@@ -38,15 +38,9 @@ async fn export(
     let parsed = ParsedFilter::parse(&filter, &cx.org.timezone)?;
     let mut tx = cx.state.db.begin().await?;
     let (csv, rows) = export_csv(&mut tx, cx.org_id(), &cx.org.timezone, &parsed).await?;
-    audit::record(
-        &mut tx,
-        &Event::new("audit.export", Actor::user(cx.user_id(), &cx.access.email), Outcome::Allowed)
-            .org(Some(cx.org_id()))
-            .metadata(serde_json::json!({ "filter": filter, "rows": rows }))
-            .request(&cx.meta),
-        cx.now,
-    )
-    .await?;
+    let event =
+        cx.event("audit.export", Outcome::Allowed).metadata(serde_json::json!({ "filter": filter, "rows": rows }));
+    audit::record(&mut tx, &event, cx.now).await?;
     tx.commit().await?;
     let date = chrono_date(cx.now);
     let disposition = format!("attachment; filename=\"gatehouse-audit-{}-{date}.csv\"", cx.org.slug);
@@ -79,14 +73,7 @@ async fn checkpoint(state: AppState, meta: RequestMeta) -> Result<Response, AppE
     let cx = authorize(state, meta, CHECKPOINT_PATH, &AUDIT_EXPORT).await?.in_org()?;
     let mut tx = cx.state.db.begin().await?;
     // Recorded first, so the checkpoint covers its own download.
-    audit::record(
-        &mut tx,
-        &Event::new("audit.checkpoint", Actor::user(cx.user_id(), &cx.access.email), Outcome::Allowed)
-            .org(Some(cx.org_id()))
-            .request(&cx.meta),
-        cx.now,
-    )
-    .await?;
+    audit::record(&mut tx, &cx.event("audit.checkpoint", Outcome::Allowed), cx.now).await?;
     let signed = app::audit::retention::sign_head(&mut tx, &cx.state.config.secret_key, cx.org_id(), cx.now).await?;
     tx.commit().await?;
     let body = serde_json::to_string_pretty(&signed).map_err(|_| AppError::Internal)?;

@@ -82,7 +82,7 @@ db_test!(demo_accounts_sign_in_with_their_design_roles, |t| {
     }
     let (tz, currency): (String, String) =
         sqlx::query_as("SELECT timezone, currency FROM organizations WHERE slug = 'globex'")
-            .fetch_one(t.db.pool())
+            .fetch_one(&mut *t.db.conn().await.unwrap())
             .await
             .unwrap();
     assert_eq!((tz.as_str(), currency.as_str()), ("Europe/Berlin", "EUR"));

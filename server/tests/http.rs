@@ -133,7 +133,7 @@ db_test!(bad_input_gets_a_clear_4xx_and_changes_nothing, |t| {
     let r = post(&app, "/api/orgs/settings/update", "name=Acme+Retail&timezone=UTC&currency=XXX", Some(&cookie)).await;
     assert_eq!((r.status, r.json()["field"].as_str()), (StatusCode::BAD_REQUEST, Some("currency")));
     let tz: String = sqlx::query_scalar("SELECT timezone FROM organizations WHERE slug = 'acme-retail'")
-        .fetch_one(t.db.pool())
+        .fetch_one(&mut *t.db.conn().await.unwrap())
         .await
         .unwrap();
     assert_eq!(tz, "Asia/Kolkata", "a refused update changes nothing");
@@ -166,7 +166,7 @@ db_test!(another_tenants_rows_answer_404, |t| {
     let globex_owner_membership: String = sqlx::query_scalar(
         "SELECT m.id FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.email = 'owner@globex.test'",
     )
-    .fetch_one(t.db.pool())
+    .fetch_one(&mut *t.db.conn().await.unwrap())
     .await
     .unwrap();
     let acme = sign_in(&app, t, "owner@acme.test").await;
@@ -178,8 +178,10 @@ db_test!(another_tenants_rows_answer_404, |t| {
     let r = post(&app, "/api/team/member", &format!("member_id={globex_owner_membership}"), Some(&globex)).await;
     assert_eq!(r.status, StatusCode::OK);
     // Switching into an organization one is not a member of: 404 as well.
-    let globex_id: String =
-        sqlx::query_scalar("SELECT id FROM organizations WHERE slug = 'globex'").fetch_one(t.db.pool()).await.unwrap();
+    let globex_id: String = sqlx::query_scalar("SELECT id FROM organizations WHERE slug = 'globex'")
+        .fetch_one(&mut *t.db.conn().await.unwrap())
+        .await
+        .unwrap();
     let r = post(&app, "/api/orgs/switch", &format!("org_id={globex_id}"), Some(&acme)).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 });
@@ -248,7 +250,7 @@ db_test!(privileged_calls_wait_for_mfa_and_denials_are_audited, |t| {
         "SELECT actor_label, reason, target_id FROM audit_events WHERE action = 'access.denied' \
          AND actor_label = 'member@acme.test'",
     )
-    .fetch_one(t.db.pool())
+    .fetch_one(&mut *t.db.conn().await.unwrap())
     .await
     .unwrap();
     assert_eq!(
@@ -263,7 +265,7 @@ db_test!(privileged_calls_wait_for_mfa_and_denials_are_audited, |t| {
         "SELECT CAST(COUNT(*) AS BIGINT) FROM audit_events WHERE action = 'access.denied' AND actor_type = 'anonymous' \
          AND chain = 'platform'",
     )
-    .fetch_one(t.db.pool())
+    .fetch_one(&mut *t.db.conn().await.unwrap())
     .await
     .unwrap();
     assert_eq!(anonymous, 1);
@@ -272,25 +274,25 @@ db_test!(privileged_calls_wait_for_mfa_and_denials_are_audited, |t| {
 db_test!(a_revoked_grant_stops_applying_on_the_next_request, |t| {
     let app = app(t).await;
     // Without the demo's revenue grant, to watch one come and go.
-    sqlx::query("DELETE FROM grants").execute(t.db.pool()).await.unwrap();
+    sqlx::query("DELETE FROM grants").execute(&mut *t.db.conn().await.unwrap()).await.unwrap();
     let analyst = sign_in(&app, t, "analyst@acme.test").await;
     let session = post(&app, "/api/session", "", Some(&analyst)).await.json();
     assert!(!session["access"]["permissions"].as_array().unwrap().iter().any(|p| p == "analytics.view_revenue"));
     let (org, user): (String, String) = sqlx::query_as(
         "SELECT m.org_id, m.user_id FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.email = 'analyst@acme.test'",
     )
-    .fetch_one(t.db.pool())
+    .fetch_one(&mut *t.db.conn().await.unwrap())
     .await
     .unwrap();
     sqlx::query("INSERT INTO grants (id, org_id, user_id, permission, granted_at) VALUES ('g1', $1, $2, 'analytics.view_revenue', 0)")
         .bind(&org)
         .bind(&user)
-        .execute(t.db.pool())
+        .execute(&mut *t.db.conn().await.unwrap())
         .await
         .unwrap();
     let session = post(&app, "/api/session", "", Some(&analyst)).await.json();
     assert!(session["access"]["permissions"].as_array().unwrap().iter().any(|p| p == "analytics.view_revenue"));
-    sqlx::query("DELETE FROM grants WHERE id = 'g1'").execute(t.db.pool()).await.unwrap();
+    sqlx::query("DELETE FROM grants WHERE id = 'g1'").execute(&mut *t.db.conn().await.unwrap()).await.unwrap();
     let session = post(&app, "/api/session", "", Some(&analyst)).await.json();
     assert!(!session["access"]["permissions"].as_array().unwrap().iter().any(|p| p == "analytics.view_revenue"));
     // An expired grant does not apply either.
@@ -299,7 +301,7 @@ db_test!(a_revoked_grant_stops_applying_on_the_next_request, |t| {
     )
     .bind(&org)
     .bind(&user)
-    .execute(t.db.pool())
+    .execute(&mut *t.db.conn().await.unwrap())
     .await
     .unwrap();
     let session = post(&app, "/api/session", "", Some(&analyst)).await.json();
@@ -332,7 +334,7 @@ db_test!(audit_log_is_browsed_and_exported_as_safe_csv, |t| {
     assert!(r.body.contains("audit.view"), "browsing the log was audited");
     let exports: i64 =
         sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM audit_events WHERE action = 'audit.export'")
-            .fetch_one(t.db.pool())
+            .fetch_one(&mut *t.db.conn().await.unwrap())
             .await
             .unwrap();
     assert_eq!(exports, 1);
@@ -430,7 +432,7 @@ db_test!(anonymous_refusals_are_counted_not_written_and_slowed_down, |t| {
     let total: i64 = sqlx::query_scalar::<_, String>(
         "SELECT metadata FROM audit_events WHERE actor_type = 'anonymous' AND action = 'access.denied'",
     )
-    .fetch_all(t.db.pool())
+    .fetch_all(&mut *t.db.conn().await.unwrap())
     .await
     .unwrap()
     .iter()

@@ -35,9 +35,10 @@ async fn world(t: &TestDb) -> World {
     let hasher = app::auth::PasswordHasher::new(4);
     server::demo::seed(&t.db, &hasher, &t.config().secret_key, app::db::now()).await.unwrap();
     // The matrix's columns are MFA-enrolled users.
-    sqlx::query("UPDATE users SET mfa_enrolled_at = 1").execute(t.db.pool()).await.unwrap();
-    let id =
-        |sql: &'static str| async move { sqlx::query_scalar::<_, String>(sql).fetch_one(t.db.pool()).await.unwrap() };
+    sqlx::query("UPDATE users SET mfa_enrolled_at = 1").execute(&mut *t.db.conn().await.unwrap()).await.unwrap();
+    let id = |sql: &'static str| async move {
+        sqlx::query_scalar::<_, String>(sql).fetch_one(&mut *t.db.conn().await.unwrap()).await.unwrap()
+    };
     let options = LeptosOptions::builder().output_name("gatehouse").build();
     let globex_owner = id("SELECT id FROM users WHERE email = 'owner@globex.test'").await;
     let mut conn = t.db.conn().await.unwrap();
@@ -90,7 +91,7 @@ fn email_of(column: Column) -> &'static str {
 async fn session(t: &TestDb, w: &World, column: Column, mfa_verified: bool) -> String {
     let user: String = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
         .bind(email_of(column))
-        .fetch_one(t.db.pool())
+        .fetch_one(&mut *t.db.conn().await.unwrap())
         .await
         .unwrap();
     let org = matches!(column, Column::Role(_)).then_some(w.acme.as_str());

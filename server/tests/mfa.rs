@@ -10,7 +10,7 @@ use support::TestDb;
 use web::{DEMO_PASSWORD, app, fresh_code, get, post, sign_in};
 
 async fn count(t: &TestDb, sql: &str) -> i64 {
-    sqlx::query_scalar(sql).fetch_one(t.db.pool()).await.unwrap()
+    sqlx::query_scalar(sql).fetch_one(&mut *t.db.conn().await.unwrap()).await.unwrap()
 }
 
 /// Signs up a fresh user (an owner, so MFA is required) and returns their session cookie.
@@ -140,7 +140,7 @@ db_test!(enrollment_recovery_codes_and_encryption_at_rest, |t| {
     // The database holds the secret sealed, not readable.
     let stored: String = sqlx::query_scalar("SELECT totp_secret FROM users WHERE email = $1")
         .bind(email)
-        .fetch_one(t.db.pool())
+        .fetch_one(&mut *t.db.conn().await.unwrap())
         .await
         .unwrap();
     assert!(stored.starts_with("v1:") && !stored.contains(&secret));
@@ -148,7 +148,7 @@ db_test!(enrollment_recovery_codes_and_encryption_at_rest, |t| {
         "SELECT code_hash FROM recovery_codes r JOIN users u ON u.id = r.user_id WHERE u.email = $1",
     )
     .bind(email)
-    .fetch_all(t.db.pool())
+    .fetch_all(&mut *t.db.conn().await.unwrap())
     .await
     .unwrap();
     assert_eq!(hashes.len(), 10);
@@ -243,7 +243,7 @@ db_test!(analytics_needs_step_up_and_a_pin_unlocks_it, |t| {
     let r = post(&app, "/api/security/pin", &format!("password={DEMO_PASSWORD}&pin=482913"), Some(&analyst)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let stored: String = sqlx::query_scalar("SELECT analytics_pin_hash FROM users WHERE email = 'analyst@acme.test'")
-        .fetch_one(t.db.pool())
+        .fetch_one(&mut *t.db.conn().await.unwrap())
         .await
         .unwrap();
     assert!(stored.starts_with("$argon2id$"), "hashed like a password");
@@ -320,7 +320,7 @@ db_test!(step_up_with_an_authenticator_or_an_emailed_code, |t| {
     );
     // Operators see the mail without its code; the recipient reads it whole.
     let shown: String = sqlx::query_scalar("SELECT body FROM outbox WHERE to_addr = 'consultant@example.test'")
-        .fetch_one(t.db.pool())
+        .fetch_one(&mut *t.db.conn().await.unwrap())
         .await
         .unwrap();
     assert!(shown.contains(app::mail::HIDDEN), "{shown}");
@@ -353,7 +353,7 @@ db_test!(an_owner_fresh_from_an_mfa_sign_in_needs_no_step_up, |t| {
     sqlx::query("UPDATE sessions SET mfa_verified_at = $1 WHERE token_hash = $2")
         .bind(app::db::now() - 9 * 3600)
         .bind(app::auth::session::hash_token(token))
-        .execute(t.db.pool())
+        .execute(&mut *t.db.conn().await.unwrap())
         .await
         .unwrap();
     let r = post(&app, "/api/analytics/access", "", Some(&owner)).await;

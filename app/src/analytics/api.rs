@@ -27,10 +27,7 @@ pub struct AnalyticsAreas {
 pub async fn analytics_access() -> Result<AnalyticsAreas, AppError> {
     let cx = guard(&ANALYTICS).await?;
     let mut conn = cx.state.db.conn().await?;
-    let until: Option<i64> = sqlx::query_scalar("SELECT step_up_until FROM sessions WHERE id = $1")
-        .bind(&cx.session_id)
-        .fetch_one(&mut *conn)
-        .await?;
+    let until = crate::mfa::server::step_up_until(&mut conn, &cx.session_id).await?;
     Ok(AnalyticsAreas {
         revenue: cx.access.can(Permission::AnalyticsViewRevenue),
         sales: cx.access.can(Permission::AnalyticsViewSales),

@@ -1,15 +1,12 @@
-//! Audit log server functions and wire types.
+//! Audit log server functions (their wire types are in `types`).
 
+pub use super::types::{AuditEventView, AuditFilter, AuditPage};
 use crate::access::{Permission, Requirement};
 use crate::error::AppError;
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
-use {
-    super::{Actor, Event, Outcome},
-    crate::access::guard,
-};
+use {super::Outcome, crate::access::guard};
 
 /// Browsing the organization's audit log.
 pub const AUDIT_READ: Requirement = Requirement::all(&[Permission::AuditRead]);
@@ -23,46 +20,6 @@ pub const EXPORT_PATH: &str = "/api/audit/export";
 /// Events shown per page.
 pub const PAGE_SIZE: usize = 50;
 
-/// What the audit page filters by; empty fields do not filter. Dates are `YYYY-MM-DD` in
-/// the organization's timezone, both ends included.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditFilter {
-    #[serde(default)]
-    pub actor: String,
-    #[serde(default)]
-    pub action: String,
-    #[serde(default)]
-    pub outcome: String,
-    #[serde(default)]
-    pub from: String,
-    #[serde(default)]
-    pub to: String,
-}
-
-/// One event as the audit page shows it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditEventView {
-    pub seq: i64,
-    /// In the organization's timezone.
-    pub time: String,
-    pub actor: String,
-    pub actor_type: String,
-    pub action: String,
-    pub target: Option<String>,
-    pub outcome: String,
-    pub reason: Option<String>,
-    pub metadata: String,
-    pub ip: Option<String>,
-    pub user_agent: Option<String>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditPage {
-    pub events: Vec<AuditEventView>,
-    /// Pass as `before` for the next (older) page; `None` on the last page.
-    pub next_before: Option<i64>,
-}
-
 /// A page of the active organization's audit log, newest first. Requires `audit.read`;
 /// reading the log is itself audited.
 #[server(prefix = "/api", endpoint = "audit/events")]
@@ -71,15 +28,9 @@ pub async fn list_audit_events(filter: AuditFilter, before: Option<i64>) -> Resu
     let parsed = super::server::ParsedFilter::parse(&filter, &cx.org.timezone)?;
     let mut tx = cx.state.db.begin().await?;
     let page = super::server::page(&mut tx, cx.org_id(), &cx.org.timezone, &parsed, before, PAGE_SIZE).await?;
-    super::record(
-        &mut tx,
-        &Event::new("audit.view", Actor::user(cx.user_id(), &cx.access.email), Outcome::Allowed)
-            .org(Some(cx.org_id()))
-            .metadata(serde_json::json!({ "filter": filter, "before": before }))
-            .request(&cx.meta),
-        cx.now,
-    )
-    .await?;
+    let event =
+        cx.event("audit.view", Outcome::Allowed).metadata(serde_json::json!({ "filter": filter, "before": before }));
+    super::record(&mut tx, &event, cx.now).await?;
     tx.commit().await?;
     Ok(page)
 }

@@ -41,6 +41,7 @@ mod record;
 pub mod retention;
 #[cfg(feature = "ssr")]
 pub mod server;
+pub mod types;
 
 #[cfg(feature = "ssr")]
 pub use chain::{GENESIS, HashedEvent, event_hash};

@@ -1,7 +1,7 @@
 //! Reading the audit log (server only): filters, paging, CSV export and chain verification.
 
-use super::api::{AuditEventView, AuditFilter, AuditPage};
 use super::chain::{HashedEvent, event_hash};
+use super::types::{AuditEventView, AuditFilter, AuditPage};
 use crate::db::Conn;
 use crate::error::{AppError, Result};
 use crate::time::format_local;

@@ -69,6 +69,20 @@ pub async fn insert_user(
     Ok((inserted == 1).then_some(user_id))
 }
 
+/// An attempt `policy` refused for `key` (its reservation rolled back): audited as `event`
+/// with the reason `throttled` and the wait, in its own transaction. Returns the answer.
+async fn refuse_throttled(db: &Db, policy: &ThrottlePolicy, key: &str, event: Event, now: i64) -> Result<AppError> {
+    let mut tx = db.begin().await?;
+    let wait = throttle::wait_for(&mut tx, policy, key, now).await?;
+    let mut event = event.reason("throttled");
+    if let Some(metadata) = event.metadata.as_object_mut() {
+        metadata.insert("retry_after".into(), wait.into());
+    }
+    audit::record(&mut tx, &event, now).await?;
+    tx.commit().await?;
+    Ok(AppError::Throttled { retry_after: wait as u64 })
+}
+
 /// How long a sign-up link works.
 pub const SIGNUP_LINK_SECS: i64 = 24 * 3600;
 
@@ -94,15 +108,8 @@ pub async fn request_sign_up(
         let mut tx = db.begin().await?;
         if throttle::reserve(&mut tx, &SIGNUP_POLICY, &key, now).await?.is_none() {
             tx.rollback().await?;
-            let mut tx = db.begin().await?;
-            let wait = throttle::wait_for(&mut tx, &SIGNUP_POLICY, &key, now).await?;
-            let event = Event::new("auth.sign_up", actor, Outcome::Denied)
-                .reason("throttled")
-                .metadata(json!({ "retry_after": wait }))
-                .request(meta);
-            audit::record(&mut tx, &event, now).await?;
-            tx.commit().await?;
-            return Err(AppError::Throttled { retry_after: wait as u64 });
+            let event = Event::new("auth.sign_up", actor, Outcome::Denied).request(meta);
+            return Err(refuse_throttled(db, &SIGNUP_POLICY, &key, event, now).await?);
         }
         tx.commit().await?;
     }
@@ -301,20 +308,9 @@ pub async fn sign_in(
     }
     if let Some((policy, key)) = refused_by {
         tx.rollback().await?;
-        let mut tx = db.begin().await?;
-        let wait = throttle::wait_for(&mut tx, policy, key, now).await?;
-        audit::record(
-            &mut tx,
-            &Event::new("auth.sign_in", actor, Outcome::Denied)
-                .reason("throttled")
-                .metadata(json!({ "retry_after": wait }))
-                .request(meta),
-            now,
-        )
-        .await?;
-        tx.commit().await?;
-        tracing::warn!(ip = ?meta.ip, retry_after = wait, "sign-in throttled");
-        return Err(AppError::Throttled { retry_after: wait as u64 });
+        tracing::warn!(ip = ?meta.ip, "sign-in throttled");
+        let event = Event::new("auth.sign_in", actor, Outcome::Denied).request(meta);
+        return Err(refuse_throttled(db, policy, key, event, now).await?);
     }
     tx.commit().await?;
 
@@ -436,15 +432,8 @@ pub async fn complete_second_factor(
     };
     if throttle::reserve(&mut tx, &ACCOUNT_POLICY, &mfa_key, now).await?.is_none() {
         tx.rollback().await?;
-        let mut tx = db.begin().await?;
-        let wait = throttle::wait_for(&mut tx, &ACCOUNT_POLICY, &mfa_key, now).await?;
-        let event = Event::new("auth.mfa", actor, Outcome::Denied)
-            .reason("throttled")
-            .metadata(json!({ "retry_after": wait }))
-            .request(meta);
-        audit::record(&mut tx, &event, now).await?;
-        tx.commit().await?;
-        return Err(AppError::Throttled { retry_after: wait as u64 });
+        let event = Event::new("auth.mfa", actor, Outcome::Denied).request(meta);
+        return Err(refuse_throttled(db, &ACCOUNT_POLICY, &mfa_key, event, now).await?);
     }
     tx.commit().await?;
 
@@ -587,12 +576,8 @@ pub async fn recheck_password(
     let mut tx = db.begin().await?;
     if throttle::reserve(&mut tx, &ACCOUNT_POLICY, &key, cx.now).await?.is_none() {
         tx.rollback().await?;
-        let mut tx = db.begin().await?;
-        let wait = throttle::wait_for(&mut tx, &ACCOUNT_POLICY, &key, cx.now).await?;
-        let metadata = json!({ "for": purpose, "retry_after": wait });
-        audit::record(&mut tx, &event(Outcome::Denied, "throttled").metadata(metadata), cx.now).await?;
-        tx.commit().await?;
-        return Err(AppError::Throttled { retry_after: wait as u64 });
+        let refused = event(Outcome::Denied, "throttled").metadata(json!({ "for": purpose }));
+        return Err(refuse_throttled(db, &ACCOUNT_POLICY, &key, refused, cx.now).await?);
     }
     tx.commit().await?;
     let valid = cx.state.hasher.verify(password, Some(password_hash)).await?;

@@ -65,16 +65,22 @@ mod ssr {
         cookie_value(headers, cookie_name(config))
     }
 
-    /// `Set-Cookie` for a new session.
-    pub fn session_cookie(config: &Config, token: &str) -> String {
-        Cookie::build((cookie_name(config), token.to_string()))
+    /// The one way Gatehouse builds a cookie: `HttpOnly`, `SameSite=Lax`, `Path=/`, `Secure`
+    /// over https (the `__Host-` names need it), living `max_age` seconds (0 removes it).
+    fn cookie(config: &Config, name: &'static str, value: &str, max_age: i64) -> String {
+        Cookie::build((name, value.to_string()))
             .path("/")
             .http_only(true)
             .same_site(SameSite::Lax)
             .secure(config.secure_cookies)
-            .max_age(cookie::time::Duration::seconds(config.session_absolute_secs))
+            .max_age(cookie::time::Duration::seconds(max_age))
             .build()
             .to_string()
+    }
+
+    /// `Set-Cookie` for a new session.
+    pub fn session_cookie(config: &Config, token: &str) -> String {
+        cookie(config, cookie_name(config), token, config.session_absolute_secs)
     }
 
     /// The cookie of a sign-in waiting for its second factor (same protections, 5 minutes).
@@ -83,25 +89,11 @@ mod ssr {
     }
 
     pub fn challenge_cookie(config: &Config, token: &str) -> String {
-        Cookie::build((challenge_cookie_name(config), token.to_string()))
-            .path("/")
-            .http_only(true)
-            .same_site(SameSite::Lax)
-            .secure(config.secure_cookies)
-            .max_age(cookie::time::Duration::seconds(crate::mfa::CHALLENGE_SECS))
-            .build()
-            .to_string()
+        cookie(config, challenge_cookie_name(config), token, crate::mfa::CHALLENGE_SECS)
     }
 
     pub fn clear_challenge_cookie(config: &Config) -> String {
-        Cookie::build((challenge_cookie_name(config), ""))
-            .path("/")
-            .http_only(true)
-            .same_site(SameSite::Lax)
-            .secure(config.secure_cookies)
-            .max_age(cookie::time::Duration::ZERO)
-            .build()
-            .to_string()
+        cookie(config, challenge_cookie_name(config), "", 0)
     }
 
     /// The pending-MFA token in the request's cookies, if any.
@@ -124,14 +116,7 @@ mod ssr {
 
     /// `Set-Cookie` that removes the session cookie.
     pub fn clear_cookie(config: &Config) -> String {
-        Cookie::build((cookie_name(config), ""))
-            .path("/")
-            .http_only(true)
-            .same_site(SameSite::Lax)
-            .secure(config.secure_cookies)
-            .max_age(cookie::time::Duration::ZERO)
-            .build()
-            .to_string()
+        cookie(config, cookie_name(config), "", 0)
     }
 
     /// A session just created: its id and the token for the cookie (never stored).

@@ -1,36 +1,15 @@
-//! Grant server functions and their wire types.
+//! Grant server functions (their wire types are in `types`).
 
+pub use super::types::{MemberAccess, Source};
 use crate::access::{Permission, Requirement};
 use crate::error::AppError;
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 use {crate::access::guard, serde_json::json};
 
 /// Reading and changing grants.
 pub const GRANTS_MANAGE: Requirement = Requirement::all(&[Permission::GrantsManage]);
-
-/// Where a member's permission comes from.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Source {
-    /// Their role gives it: not a grant, not changeable here.
-    Role,
-    /// A live grant.
-    Grant { by: Option<String>, at: String, until: Option<String> },
-    /// They do not have it.
-    Absent,
-}
-
-/// One member's row on the analytics access page: a source per `GRANTABLE` permission.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MemberAccess {
-    pub member_id: String,
-    pub name: String,
-    pub email: String,
-    pub role_name: String,
-    pub sources: Vec<Source>,
-}
 
 /// Every member with their analytics permissions. Requires `grants.manage`.
 #[server(prefix = "/api", endpoint = "grants/list")]

@@ -4,6 +4,7 @@ pub mod api;
 pub mod components;
 #[cfg(feature = "ssr")]
 pub mod server;
+pub mod types;
 
 use crate::access::Permission;
 

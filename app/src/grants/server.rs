@@ -1,7 +1,7 @@
 //! Grant queries (server only), scoped by the session's organization.
 
 use super::GRANTABLE;
-use super::api::{MemberAccess, Source};
+use super::types::{MemberAccess, Source};
 use crate::access::{Access, Permission, PermissionSet, stored_role};
 use crate::db::{Conn, new_id};
 use crate::error::{AppError, Result};

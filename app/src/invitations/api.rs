@@ -1,9 +1,9 @@
-//! Invitation server functions and their wire types.
+//! Invitation server functions (their wire types are in `types`).
 
+pub use super::types::{BatchProblem, InvitationInfo, InvitationList, InvitationState, InvitationView, InviteOutcome};
 use crate::access::{Permission, Requirement};
 use crate::error::AppError;
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 use {
@@ -22,75 +22,6 @@ use {
 pub const TEAM_INVITE: Requirement = Requirement::all(&[Permission::TeamInvite]);
 /// Accepting an invitation as the signed-in user.
 pub const ACCEPT: Requirement = Requirement::SIGNED_IN;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum InvitationState {
-    Pending,
-    Expired,
-    Accepted,
-    Revoked,
-}
-
-impl InvitationState {
-    pub fn label(self) -> &'static str {
-        match self {
-            InvitationState::Pending => "pending",
-            InvitationState::Expired => "expired",
-            InvitationState::Accepted => "accepted",
-            InvitationState::Revoked => "revoked",
-        }
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct InvitationView {
-    pub id: String,
-    pub email: String,
-    pub role_name: String,
-    pub invited_by: Option<String>,
-    pub state: InvitationState,
-    pub message: String,
-    /// When it was last sent, in the organization's timezone.
-    pub sent: String,
-    pub sent_count: i64,
-    pub expires: String,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct InvitationList {
-    pub items: Vec<InvitationView>,
-    pub pending: usize,
-    pub expired: usize,
-    pub accepted: usize,
-    pub revoked: usize,
-}
-
-/// An address of a batch that was not invited, and why.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BatchProblem {
-    pub email: String,
-    pub reason: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct InviteOutcome {
-    pub invited: Vec<String>,
-    pub problems: Vec<BatchProblem>,
-}
-
-/// What `/invite/{token}` shows.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct InvitationInfo {
-    pub org_name: String,
-    pub email: String,
-    pub role_name: String,
-    pub inviter: Option<String>,
-    pub message: String,
-    pub state: InvitationState,
-    pub expires: String,
-    /// The address of the signed-in visitor, if any.
-    pub signed_in_as: Option<String>,
-}
 
 #[cfg(feature = "ssr")]
 fn sender(cx: &crate::access::Ctx) -> Sender<'_> {
@@ -207,16 +138,12 @@ pub async fn accept_invitation(token: String) -> Result<(), AppError> {
     let invitation = server::by_token(&mut tx, token).await?;
     server::accept(&mut tx, &invitation, &cx.access.user_id, &cx.access.email, cx.now).await?;
     session::set_active_org(&mut tx, &cx.session_id, Some(&invitation.org_id)).await?;
-    audit::record(
-        &mut tx,
-        &Event::new("team.invite_accept", Actor::user(&cx.access.user_id, &cx.access.email), Outcome::Allowed)
-            .org(Some(&invitation.org_id))
-            .target("invitation", &invitation.id)
-            .metadata(json!({ "role": invitation.role_name, "new_account": false }))
-            .request(&cx.meta),
-        cx.now,
-    )
-    .await?;
+    let event = cx
+        .event("team.invite_accept", Outcome::Allowed)
+        .org(Some(&invitation.org_id))
+        .target("invitation", &invitation.id)
+        .metadata(json!({ "role": invitation.role_name, "new_account": false }));
+    audit::record(&mut tx, &event, cx.now).await?;
     tx.commit().await?;
     after_joining(&invitation, cx.access.mfa_enrolled);
     Ok(())

@@ -5,6 +5,7 @@ pub mod api;
 pub mod components;
 #[cfg(feature = "ssr")]
 pub mod server;
+pub mod types;
 
 /// Addresses one batch may hold.
 pub const MAX_BATCH: usize = 50;

@@ -1,6 +1,6 @@
 //! Invitation queries and rules (server only), scoped by the session's organization.
 
-use super::api::{BatchProblem, InvitationInfo, InvitationList, InvitationState, InvitationView};
+use super::types::{BatchProblem, InvitationInfo, InvitationList, InvitationState, InvitationView};
 use super::{DAILY_INVITATIONS, MAX_BATCH, MAX_DAYS, MAX_MESSAGE_CHARS};
 use crate::access::{Access, PermissionSet, stored_role};
 use crate::auth::session::{hash_token, new_token};

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use {
     super::server::{self, SettingsInput},
     crate::access::{guard, guard_user},
-    crate::audit::{self, Actor, Event, Outcome},
+    crate::audit::{self, Outcome},
     serde_json::json,
 };
 
@@ -43,15 +43,8 @@ pub async fn switch_org(org_id: String) -> Result<(), AppError> {
     let membership_id = server::membership_id(&mut tx, &cx.access.user_id, &org_id).await?;
     crate::auth::session::set_active_org(&mut tx, &cx.session_id, Some(&org_id)).await?;
     server::mark_active(&mut tx, &membership_id, cx.now).await?;
-    audit::record(
-        &mut tx,
-        &Event::new("org.switch", Actor::user(&cx.access.user_id, &cx.access.email), Outcome::Allowed)
-            .org(Some(&org_id))
-            .target("organization", &org_id)
-            .request(&cx.meta),
-        cx.now,
-    )
-    .await?;
+    let event = cx.event("org.switch", Outcome::Allowed).org(Some(&org_id)).target("organization", &org_id);
+    audit::record(&mut tx, &event, cx.now).await?;
     tx.commit().await?;
     leptos_axum::redirect("/");
     Ok(())
@@ -85,15 +78,7 @@ async fn save_settings(
     let mut tx = cx.state.db.begin().await?;
     let (before, after) = server::update_settings(&mut tx, cx.org_id(), &input, complete_onboarding, cx.now).await?;
     let action = if complete_onboarding { "org.onboarding.complete" } else { "org.settings.update" };
-    audit::record(
-        &mut tx,
-        &Event::new(action, Actor::user(cx.user_id(), &cx.access.email), Outcome::Allowed)
-            .org(Some(cx.org_id()))
-            .target("organization", cx.org_id())
-            .metadata(json!({ "before": before, "after": after })),
-        cx.now,
-    )
-    .await?;
+    cx.audit(&mut tx, action, ("organization", cx.org_id()), json!({ "before": before, "after": after })).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -1,9 +1,9 @@
-//! Role catalog server functions and their wire types.
+//! Role catalog server functions (their wire types are in `types`).
 
+pub use super::types::RoleView;
 use crate::access::{Permission, Requirement};
 use crate::error::AppError;
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 use {crate::access::guard, serde_json::json};
@@ -12,18 +12,6 @@ use {crate::access::guard, serde_json::json};
 pub const ROLES_READ: Requirement = Requirement::all(&[Permission::RolesRead]);
 /// Creating, editing and deleting custom roles.
 pub const ROLES_MANAGE: Requirement = Requirement::all(&[Permission::RolesManage]);
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RoleView {
-    pub id: String,
-    pub name: String,
-    pub description: String,
-    /// The built-in role's key; `None` for a custom role.
-    pub builtin: Option<String>,
-    pub permissions: Vec<String>,
-    pub mfa_required: bool,
-    pub members: i64,
-}
 
 /// Every role of the organization. Requires `roles.read`.
 #[server(prefix = "/api", endpoint = "roles/list")]

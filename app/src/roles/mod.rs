@@ -5,6 +5,7 @@ pub mod api;
 pub mod components;
 #[cfg(feature = "ssr")]
 pub mod server;
+pub mod types;
 
 /// The longest role name and description.
 pub const MAX_NAME_CHARS: usize = 50;

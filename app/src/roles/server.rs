@@ -1,6 +1,6 @@
 //! Role catalog queries and rules (server only), scoped by the session's organization.
 
-use super::api::RoleView;
+use super::types::RoleView;
 use super::{MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS};
 use crate::access::{Access, BuiltinRole, Domain, Permission, PermissionSet, role_requires_mfa, stored_role};
 use crate::db::{Conn, flag, new_id};

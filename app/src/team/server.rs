@@ -1,6 +1,6 @@
 //! Team queries (server only). Every query is scoped by the session's organization.
 
-use super::api::{AssignableRole, Member};
+use super::types::{AssignableRole, Member};
 use crate::access::{Access, BuiltinRole, PermissionSet, role_requires_mfa, stored_role};
 use crate::db::Conn;
 use crate::error::{AppError, Result};
@@ -216,16 +216,22 @@ pub async fn remove(conn: &mut Conn, editor: &Access, org_id: &str, member_id: &
         .execute(&mut *conn)
         .await?;
     point_sessions_away(conn, &target.user_id, org_id).await?;
+    withdraw_ownership_offers(conn, org_id, &target.user_id, now).await?;
+    Ok(target)
+}
+
+/// Cancels the open ownership offer of `org_id` to or from `user_id`, if there is one.
+async fn withdraw_ownership_offers(conn: &mut Conn, org_id: &str, user_id: &str, now: i64) -> Result<()> {
     sqlx::query(
         "UPDATE ownership_transfers SET status = 'cancelled', updated_at = $1 \
          WHERE org_id = $2 AND status = 'pending' AND (to_user_id = $3 OR from_user_id = $3)",
     )
     .bind(now)
     .bind(org_id)
-    .bind(&target.user_id)
+    .bind(user_id)
     .execute(&mut *conn)
     .await?;
-    Ok(target)
+    Ok(())
 }
 
 /// The user's sessions that have `org_id` active choose another membership on their next
@@ -259,15 +265,6 @@ pub async fn force_sign_out(
         .execute(&mut *conn)
         .await?;
     point_sessions_away(conn, &target.user_id, org_id).await?;
-    sqlx::query(
-        "UPDATE ownership_transfers SET status = 'cancelled', updated_at = $1 \
-         WHERE org_id = $2 AND status = 'pending' AND (to_user_id = $3 OR from_user_id = $3)",
-    )
-    .bind(now)
-    .bind(org_id)
-    .bind(&target.user_id)
-    .execute(&mut *conn)
-    .await?;
     Ok(target)
 }
 

@@ -60,7 +60,7 @@ impl TestDb {
         let admin = Db::connect(&admin_url, 1)
             .await
             .unwrap_or_else(|e| panic!("PostgreSQL is not reachable at {admin_url} ({e}); the test command starts it"));
-        sqlx::query(&format!("CREATE DATABASE {name}")).execute(admin.pool()).await.unwrap();
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut *admin.conn().await.unwrap()).await.unwrap();
         admin.close().await;
         let (base, _) = admin_url.rsplit_once('/').unwrap();
         let url = format!("{base}/{name}");
@@ -81,17 +81,22 @@ impl TestDb {
     }
 
     pub async fn cleanup(self) {
+        self.cleanup_ref().await;
+    }
+
+    /// Closes the pool and drops the database (or deletes the file).
+    pub async fn cleanup_ref(&self) {
         self.db.close().await;
-        match self.cleanup {
+        match &self.cleanup {
             Cleanup::File(path) => {
                 for suffix in ["", "-wal", "-shm"] {
                     let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
                 }
             }
             Cleanup::Database { admin_url, name } => {
-                if let Ok(admin) = Db::connect(&admin_url, 1).await {
+                if let Ok(admin) = Db::connect(admin_url, 1).await {
                     let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                        .execute(admin.pool())
+                        .execute(&mut *admin.conn().await.unwrap())
                         .await;
                     admin.close().await;
                 }
@@ -131,7 +136,25 @@ pub async fn mailed_token(t: &TestDb, to: &str, path: &str) -> String {
 
 /// Counts the rows of `table` (a fixed table name from the test, never input).
 pub async fn count(db: &Db, table: &str) -> i64 {
-    sqlx::query_scalar(&format!("SELECT CAST(COUNT(*) AS BIGINT) FROM {table}")).fetch_one(db.pool()).await.unwrap()
+    sqlx::query_scalar(&format!("SELECT CAST(COUNT(*) AS BIGINT) FROM {table}"))
+        .fetch_one(&mut *db.conn().await.unwrap())
+        .await
+        .unwrap()
+}
+
+/// Runs a test body on `t`: a hang fails the test by name instead of stalling the whole run,
+/// and the test database is dropped whether the body passes, fails or hangs.
+pub async fn run(t: &TestDb, body: impl std::future::Future<Output = ()>) {
+    use futures::FutureExt;
+    let outcome = std::panic::AssertUnwindSafe(tokio::time::timeout(TEST_TIMEOUT, body)).catch_unwind().await;
+    if outcome.as_ref().map_or(true, Result::is_err) {
+        t.cleanup_ref().await;
+    }
+    match outcome {
+        Ok(Ok(())) => {}
+        Ok(Err(_)) => panic!("timed out after {TEST_TIMEOUT:?}"),
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
 }
 
 /// `db_test!(name, |t| { … })`: the body runs once on SQLite (`name::sqlite`) and once on
@@ -150,10 +173,7 @@ macro_rules! db_test {
                     let $t = &owned;
                     $body
                 };
-                // A hang fails the test by name instead of stalling the whole run.
-                if tokio::time::timeout($crate::support::TEST_TIMEOUT, body).await.is_err() {
-                    panic!("timed out after {:?}", $crate::support::TEST_TIMEOUT);
-                }
+                $crate::support::run(&owned, body).await;
                 owned.cleanup().await;
             }
 
@@ -164,10 +184,7 @@ macro_rules! db_test {
                     let $t = &owned;
                     $body
                 };
-                // A hang fails the test by name instead of stalling the whole run.
-                if tokio::time::timeout($crate::support::TEST_TIMEOUT, body).await.is_err() {
-                    panic!("timed out after {:?}", $crate::support::TEST_TIMEOUT);
-                }
+                $crate::support::run(&owned, body).await;
                 owned.cleanup().await;
             }
         }

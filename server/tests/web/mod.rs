@@ -114,7 +114,7 @@ pub async fn get(app: &Router, path: &str, cookie: Option<&str>) -> Reply {
 pub async fn fresh_code(t: &TestDb, email: &str) -> String {
     let last: Option<i64> = sqlx::query_scalar("SELECT totp_last_step FROM users WHERE email = $1")
         .bind(email)
-        .fetch_one(t.db.pool())
+        .fetch_one(&mut *t.db.conn().await.unwrap())
         .await
         .unwrap();
     let now = app::db::now();
