@@ -44,7 +44,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     public(
         auth::api::ConfirmSignUp::PATH,
         "create the account of a mailed sign-up link",
-        "the link's single-use 256-bit token is the key",
+        "the link's single-use 256-bit token and the password chosen with it are the key; throttled",
     ),
     public(auth::api::SignIn::PATH, "sign in", "the credentials are the check; throttled"),
     guarded(auth::api::SignOut::PATH, "sign out", auth::api::SIGN_OUT),

@@ -61,12 +61,14 @@ fn forwarded_client(headers: &HeaderMap, trusted: usize) -> Option<IpAddr> {
     if trusted == 0 {
         return None;
     }
-    let mut entries = Vec::new();
+    // Bytes, not text: whatever the client wrote on the left (even bytes that are not ASCII)
+    // must not decide anything; only the entry the proxies vouch for is read.
+    let mut entries: Vec<&[u8]> = Vec::new();
     for value in headers.get_all("x-forwarded-for") {
-        entries.extend(value.to_str().ok()?.split(',').map(str::trim));
+        entries.extend(value.as_bytes().split(|b| *b == b','));
     }
     let entry = entries.len().checked_sub(trusted).map(|i| entries[i])?;
-    entry.parse().ok()
+    std::str::from_utf8(entry).ok()?.trim().parse().ok()
 }
 
 /// Appends a header to the response of the current server function or page.
@@ -103,6 +105,11 @@ mod tests {
         assert_eq!(ip(&["6.6.6.6, 203.0.113.9, 10.0.0.2"], 2).as_deref(), Some("203.0.113.9"));
         // Several header lines count as one list, in order.
         assert_eq!(ip(&["6.6.6.6", "203.0.113.9, 10.0.0.2"], 2).as_deref(), Some("203.0.113.9"));
+        // Bytes that are not text to the left of the vouched entry change nothing.
+        let mut headers = HeaderMap::new();
+        headers.insert("x-forwarded-for", http::HeaderValue::from_bytes(b"\xff\xfe, 203.0.113.9").unwrap());
+        let peer = Some("10.0.0.1:5000".parse().unwrap());
+        assert_eq!(RequestMeta::from_headers(&headers, peer, &config(1)).ip.as_deref(), Some("203.0.113.9"));
         // Fewer entries than proxies, or garbage where the client should be: the peer.
         assert_eq!(ip(&["203.0.113.9"], 2).as_deref(), Some("10.0.0.1"));
         assert_eq!(ip(&["6.6.6.6, not-an-ip"], 1).as_deref(), Some("10.0.0.1"));

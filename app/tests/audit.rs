@@ -209,7 +209,7 @@ db_test!(pruning_keeps_the_chain_verifiable_and_nothing_else_can_delete, |t| {
     let report = verify(&mut conn, Some(ORG)).await.unwrap();
     assert!(report.broken.is_empty(), "{:?}", report.broken);
     assert_eq!(report.events, 9, "eight left and the checkpoint");
-    assert_eq!(latest_prune(&mut conn, ORG).await.unwrap(), Some(pruned.clone()));
+    assert_eq!(latest_prune(&mut conn, ORG).await.unwrap(), Some((pruned.clone(), now)));
     let checkpoint_action: String =
         sqlx::query_scalar("SELECT action FROM audit_events WHERE chain = $1 ORDER BY seq DESC LIMIT 1")
             .bind(ORG)
@@ -226,6 +226,19 @@ db_test!(pruning_keeps_the_chain_verifiable_and_nothing_else_can_delete, |t| {
     if t.backend == Backend::Postgres {
         assert!(conn.execute("TRUNCATE audit_events").await.is_err(), "truncate");
     }
+    // A signed checkpoint of a recent event is not explained away by a "prune" of it (one run
+    // by someone with database access, with no retention to speak of).
+    let key = &support::SECRET_KEY;
+    write(&t.db, "test.recent", "ann@example.test", Outcome::Allowed, now + 10 * DAY).await;
+    let mut conn = t.db.conn().await.unwrap();
+    let recent = app::audit::retention::sign_head(&mut conn, key, ORG, now + 10 * DAY).await.unwrap();
+    drop(conn);
+    prune_chain(&t.db, ORG, Some(ORG), 0, now + 10 * DAY + 60).await.unwrap().unwrap();
+    let mut conn = t.db.conn().await.unwrap();
+    assert_eq!(
+        app::audit::retention::check_checkpoint(&mut conn, key, &recent).await.unwrap(),
+        app::audit::retention::CheckpointCheck::Replaced
+    );
     // Deleting the start by hand (a permit forged by someone with database access) without the
     // prune's checkpoint is found.
     drop(conn);

@@ -38,7 +38,7 @@ async fn signed_up(t: &TestDb, email: &str, org: &str) -> (NewSession, NewOrg) {
     let input = SignUpInput::parse("Test User", email, PASSWORD, org).unwrap();
     request_sign_up(&t.db, &t.config(), &hasher(), &input, &meta("10.0.0.1"), NOW).await.unwrap();
     let token = mailed_token(t, &input.email, "/signup/confirm/").await;
-    confirm_sign_up(&t.db, &t.config(), &token, &meta("10.0.0.1"), NOW).await.unwrap()
+    confirm_sign_up(&t.db, &t.config(), &hasher(), &token, PASSWORD, &meta("10.0.0.1"), NOW).await.unwrap()
 }
 
 async fn scalar(t: &TestDb, sql: &str, bind: &str) -> i64 {
@@ -108,7 +108,7 @@ db_test!(sign_up_rolls_back_fully_when_a_step_fails, |t| {
     let input = SignUpInput::parse("Test User", "atomic@example.test", PASSWORD, "Atomic Ltd").unwrap();
     request_sign_up(&t.db, &t.config(), &hasher(), &input, &meta("10.0.0.1"), NOW).await.unwrap();
     let token = mailed_token(t, "atomic@example.test", "/signup/confirm/").await;
-    let result = confirm_sign_up(&t.db, &t.config(), &token, &meta("10.0.0.1"), NOW).await;
+    let result = confirm_sign_up(&t.db, &t.config(), &hasher(), &token, PASSWORD, &meta("10.0.0.1"), NOW).await;
     assert_eq!(result.unwrap_err(), AppError::Internal);
     for table in ["users", "organizations", "roles", "memberships", "subscriptions", "sessions"] {
         assert_eq!(count(&t.db, table).await, 0, "{table} kept a row of a failed sign-up");
@@ -144,11 +144,16 @@ db_test!(a_sign_up_link_works_once_and_until_it_expires, |t| {
         .await
         .unwrap();
     assert!(!stored.contains(&token) && stored.contains(app::mail::HIDDEN), "{stored}");
+    // The link alone is not enough: whoever follows it must know the password chosen with it
+    // (else anyone could ask for an account in someone else's name and wait for the click).
+    let (config, request, h) = (t.config(), meta("10.0.0.3"), hasher());
+    let wrong = confirm_sign_up(&t.db, &config, &h, &token, "not the chosen password", &request, NOW + 1).await;
+    assert_eq!(wrong.unwrap_err().field(), Some("password"));
+    assert_eq!(count(&t.db, "users").await, 0);
     // Followed twice at once: one account.
-    let (config, request) = (t.config(), meta("10.0.0.3"));
     let (a, b) = tokio::join!(
-        confirm_sign_up(&t.db, &config, &token, &request, NOW + 1),
-        confirm_sign_up(&t.db, &config, &token, &request, NOW + 1),
+        confirm_sign_up(&t.db, &config, &h, &token, PASSWORD, &request, NOW + 1),
+        confirm_sign_up(&t.db, &config, &h, &token, PASSWORD, &request, NOW + 1),
     );
     assert_eq!(a.is_ok() as u8 + b.is_ok() as u8, 1, "{:?} / {:?}", a.as_ref().err(), b.as_ref().err());
     assert_eq!(count(&t.db, "users").await, 1);
@@ -157,7 +162,8 @@ db_test!(a_sign_up_link_works_once_and_until_it_expires, |t| {
     request_sign_up(&t.db, &t.config(), &hasher(), &late, &meta("10.0.0.3"), NOW).await.unwrap();
     let token = mailed_token(t, "late@example.test", "/signup/confirm/").await;
     let expired = NOW + app::auth::server::SIGNUP_LINK_SECS;
-    let error = confirm_sign_up(&t.db, &t.config(), &token, &meta("10.0.0.3"), expired).await.unwrap_err();
+    let error =
+        confirm_sign_up(&t.db, &t.config(), &hasher(), &token, PASSWORD, &meta("10.0.0.3"), expired).await.unwrap_err();
     assert_eq!(error.code(), "signup_link_invalid");
     assert_eq!(count(&t.db, "users").await, 1);
 });

@@ -43,6 +43,15 @@ db_test!(step_up_locks_after_five_failures_and_unlocks_after_thirty_minutes, |t|
     assert_eq!(mfa::reserve_step_up(&mut conn, &id, after).await.unwrap(), Some(1));
     mfa::clear_step_up_failures(&mut conn, &id).await.unwrap();
     assert_eq!(mfa::load(&mut conn, &id).await.unwrap().step_up_failures, 0);
+    // Five attempts that never come back (dropped requests): the fifth reservation locked,
+    // and the lock ends like any other.
+    for i in 1..=5 {
+        assert_eq!(mfa::reserve_step_up(&mut conn, &id, after + i).await.unwrap(), Some(i));
+    }
+    let u = mfa::load(&mut conn, &id).await.unwrap();
+    assert_eq!(mfa::step_up_locked(&u, after + 5), Some(after + 5 + STEP_UP_LOCK_SECS));
+    assert_eq!(mfa::reserve_step_up(&mut conn, &id, after + 5 + STEP_UP_LOCK_SECS - 1).await.unwrap(), None);
+    assert_eq!(mfa::reserve_step_up(&mut conn, &id, after + 5 + STEP_UP_LOCK_SECS).await.unwrap(), Some(1));
 });
 
 db_test!(emailed_codes_work_once_for_their_owner_until_they_expire, |t| {

@@ -145,7 +145,7 @@ db_test!(unicode_passwords_work_in_any_normal_form, |t| {
     let composed = "%C3%9Cn%C3%AFc%C3%B6d%C3%A9+passphrase+%E2%9C%93";
     let decomposed = "U%CC%88ni%CC%88co%CC%88de%CC%81+passphrase+%E2%9C%93";
     let form = format!("name=Uni&email=uni@example.test&password={composed}&organization=Unicode+Org");
-    web::sign_up(&app, t, &form, "uni@example.test").await;
+    web::sign_up(&app, t, &form, "uni@example.test", composed).await;
     let r = post(&app, "/api/auth/sign_in", &format!("email=uni@example.test&password={decomposed}"), None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 });

@@ -168,3 +168,18 @@ db_test!(a_burst_of_sign_ups_from_one_address_evaluates_ten, |t| {
     assert_eq!(with_status(&replies, StatusCode::TOO_MANY_REQUESTS), BURST - free as usize);
     assert_eq!(events(t, "action = 'auth.sign_up' AND reason = 'throttled'").await, BURST as i64 - free);
 });
+
+db_test!(codes_at_turning_two_factor_off_count_against_the_second_factor_throttle, |t| {
+    let app = app(t).await;
+    let owner = sign_in(&app, t, "owner@acme.test").await;
+    let wrong = wrong_code(t, "owner@acme.test").await;
+    let form = format!("password={DEMO_PASSWORD}&code={wrong}");
+    let mut statuses = Vec::new();
+    // The right password each time (it clears the password throttle), a wrong code each time.
+    for _ in 0..8 {
+        statuses.push(post(&app, "/api/security/totp/disable", &form, Some(&owner)).await.status);
+    }
+    assert_eq!(events(t, "action = 'mfa.disable' AND reason = 'wrong_code'").await, 5);
+    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count(), 3, "{statuses:?}");
+    assert_eq!(events(t, "action = 'mfa.disable' AND reason = 'throttled'").await, 3);
+});

@@ -161,7 +161,7 @@ fn body(endpoint: &Endpoint, w: &World, scope: Scope, n: usize) -> Option<String
             "name=Matrix&email=matrix-{n}@example.test&password={}&organization=Matrix+{n}",
             "a+long+matrix+passphrase"
         ),
-        "/api/auth/sign_up/confirm" if own => "token=no-such-token".into(),
+        "/api/auth/sign_up/confirm" if own => "token=no-such-token&password=a+long+matrix+passphrase".into(),
         "/api/auth/sign_in" if own => format!("email=viewer@acme.test&password={}", server::demo::DEMO_PASSWORD),
         "/api/orgs/create" if own => format!("name=Matrix+Org+{n}"),
         "/api/orgs/settings/update" | "/api/orgs/onboarding/complete" if own => {

@@ -16,7 +16,7 @@ async fn count(t: &TestDb, sql: &str) -> i64 {
 /// Signs up a fresh user (an owner, so MFA is required) and returns their session cookie.
 async fn fresh_owner(app: &axum::Router, t: &TestDb, email: &str) -> String {
     let form = format!("name=Fresh&email={email}&password=a+long+fresh+passphrase&organization=Fresh+{}", email.len());
-    web::sign_up(app, t, &form, email).await
+    web::sign_up(app, t, &form, email, "a+long+fresh+passphrase").await
 }
 
 /// The password of [`fresh_owner`]s, form-encoded.

@@ -199,26 +199,36 @@ pub async fn check_checkpoint(
         Some(hash) if hash == checkpoint.hash => Ok(CheckpointCheck::Extends),
         Some(_) => Ok(CheckpointCheck::Replaced),
         None => {
-            // Gone: only a prune may have taken it, and the prune's record must cover it.
+            // Gone: only a prune may have taken it. The prune's record must cover it, and the
+            // event must have been old enough then under a retention of at least the minimum
+            // (the checkpoint's own time is signed): a forged "prune" of recent events, or one
+            // dated in the future, does not explain a gap.
             let pruned = latest_prune(conn, &checkpoint.chain).await?;
+            let now = crate::db::now();
             Ok(match pruned {
-                Some(p) if p.through_seq >= checkpoint.seq => CheckpointCheck::Pruned,
+                Some((p, at))
+                    if p.through_seq >= checkpoint.seq
+                        && at <= now
+                        && checkpoint.event_at < at - p.retention_days.max(MIN_RETENTION_DAYS) * 86_400 =>
+                {
+                    CheckpointCheck::Pruned
+                }
                 _ => CheckpointCheck::Replaced,
             })
         }
     }
 }
 
-/// The record of the latest prune of `chain`, if it was ever pruned.
-pub async fn latest_prune(conn: &mut Conn, chain: &str) -> Result<Option<PruneCheckpoint>> {
-    let metadata: Option<String> = sqlx::query_scalar(
-        "SELECT metadata FROM audit_events WHERE chain = $1 AND action = $2 ORDER BY seq DESC LIMIT 1",
+/// The record of the latest prune of `chain` and when it ran, if it was ever pruned.
+pub async fn latest_prune(conn: &mut Conn, chain: &str) -> Result<Option<(PruneCheckpoint, i64)>> {
+    let row: Option<(String, i64)> = sqlx::query_as(
+        "SELECT metadata, created_at FROM audit_events WHERE chain = $1 AND action = $2 ORDER BY seq DESC LIMIT 1",
     )
     .bind(chain)
     .bind(PRUNED)
     .fetch_optional(&mut *conn)
     .await?;
-    Ok(metadata.and_then(|m| serde_json::from_str(&m).ok()))
+    Ok(row.and_then(|(metadata, at)| Some((serde_json::from_str(&metadata).ok()?, at))))
 }
 
 /// Where a chain's remaining events start: after the last pruned event, or at the genesis.

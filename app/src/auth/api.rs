@@ -67,10 +67,11 @@ pub async fn get_session(path: Option<String>) -> Result<Option<SessionView>, Ap
     let meta = RequestMeta::current(&state.config);
     let now = now();
     let loaded = load_access(&state.db, &state.config, meta.session_token.as_deref(), now).await?;
-    if let Some(path) = path.as_deref().map(|p| p.chars().take(512).collect::<String>()) {
+    // The page is named by its route pattern, never by the raw path the caller sent.
+    if let Some(page) = path.as_deref().and_then(crate::pages::page) {
         let access = loaded.as_ref().map(|(access, _)| access);
-        if let Some(Err(denial)) = crate::pages::requirement_for(&path).map(|r| crate::access::decide(access, &r)) {
-            crate::access::record_denial(&state.db, access, ("page", &path), denial, &meta, now).await;
+        if let Some(Err(denial)) = page.requirement.map(|r| crate::access::decide(access, &r)) {
+            crate::access::record_denial(&state.db, access, ("page", page.pattern), denial, &meta, now).await;
         }
     }
     let Some((access, _)) = loaded else {
@@ -104,15 +105,16 @@ pub async fn sign_up(name: String, email: String, password: String, organization
     Ok(())
 }
 
-/// Public: follows a sign-up link: creates the account, its organization (owner) and a trial,
-/// then signs in.
+/// Public: follows a sign-up link with the password chosen at sign-up: creates the account,
+/// its organization (owner) and a trial, then signs in.
 #[server(prefix = "/api", endpoint = "auth/sign_up/confirm")]
-pub async fn confirm_sign_up(token: String) -> Result<(), AppError> {
-    // public: the mailed single-use token is the check.
+pub async fn confirm_sign_up(token: String, password: String) -> Result<(), AppError> {
+    // public: the mailed single-use token and the password chosen with it are the check.
     let state = app_state()?;
     let meta = RequestMeta::current(&state.config);
     let token = crate::input::token(&token)?;
-    let (new_session, _) = server::confirm_sign_up(&state.db, &state.config, token, &meta, now()).await?;
+    let (new_session, _) =
+        server::confirm_sign_up(&state.db, &state.config, &state.hasher, token, &password, &meta, now()).await?;
     set_cookie(session::session_cookie(&state.config, &new_session.token));
     // Owners must set up two-factor authentication before the workspace opens to them.
     leptos_axum::redirect("/settings/security?required=1&next=/onboarding");

@@ -103,9 +103,12 @@ pub fn SignupConfirmPage() -> impl IntoView {
         <Page>
         <section class="auth-card">
             <h1>"Confirm your account"</h1>
-            <p>"Your email address is confirmed by this link. Create the account and its organization now."</p>
+            <p>"Your email address is confirmed by this link. Enter the password you chose to create the account and its organization."</p>
             <ActionForm action>
                 <input type="hidden" name="token" value=token/>
+                <label for="confirm-password">"Password"</label>
+                <input id="confirm-password" type="password" name="password" autocomplete="current-password" required
+                    maxlength=MAX_PASSWORD_CHARS.to_string() aria-invalid=field_error(result, "password")/>
                 <ErrorAlert result/>
                 <button type="submit" disabled=move || action.pending().get()>"Create my account"</button>
             </ActionForm>

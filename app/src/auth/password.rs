@@ -121,6 +121,7 @@ mod ssr {
     #[derive(Debug)]
     pub struct PasswordHasher {
         permits: Arc<Semaphore>,
+        limit: usize,
         buffers: Arc<Mutex<Vec<Memory>>>,
         dummy: OnceCell<String>,
     }
@@ -136,6 +137,7 @@ mod ssr {
         pub fn new(limit: usize) -> PasswordHasher {
             PasswordHasher {
                 permits: Arc::new(Semaphore::new(limit.max(1))),
+                limit: limit.max(1),
                 buffers: Arc::new(Mutex::new(Vec::new())),
                 dummy: OnceCell::new(),
             }
@@ -219,18 +221,24 @@ mod ssr {
         }
 
         /// Runs `work` on a blocking thread with one of the buffers, once a permit is free.
+        /// The permit travels with the work: a caller that goes away (a dropped connection)
+        /// does not free its slot while its hash still runs.
         async fn blocking<T: Send + 'static>(
             &self,
             work: impl FnOnce(&mut [Block]) -> Result<T> + Send + 'static,
         ) -> Result<T> {
-            let _permit = self.permits.acquire().await.map_err(|_| AppError::Internal)?;
+            let permit = self.permits.clone().acquire_owned().await.map_err(|_| AppError::Internal)?;
             let buffers = self.buffers.clone();
+            let limit = self.limit;
             tokio::task::spawn_blocking(move || {
+                let _permit = permit;
                 // At most `limit` buffers ever exist: one per permit.
                 let taken = buffers.lock().ok().and_then(|mut free| free.pop());
                 let mut memory = taken.unwrap_or_else(|| vec![Block::default(); owasp_params().block_count()]);
                 let result = work(&mut memory);
-                if let Ok(mut free) = buffers.lock() {
+                if let Ok(mut free) = buffers.lock()
+                    && free.len() < limit
+                {
                     free.push(memory);
                 }
                 result

@@ -69,6 +69,25 @@ pub async fn insert_user(
     Ok((inserted == 1).then_some(user_id))
 }
 
+/// Reserves a second-factor attempt of `user_id` (sign-in challenge, re-enrollment, turning
+/// two-factor off) against the user's second-factor throttle; a refusal is audited as
+/// `event` and answered 429. Clear it with [`clear_second_factor`] once a code was right.
+pub async fn reserve_second_factor(db: &Db, user_id: &str, event: Event, now: i64) -> Result<()> {
+    let key = throttle::mfa_key(user_id);
+    let mut tx = db.begin().await?;
+    if throttle::reserve(&mut tx, &ACCOUNT_POLICY, &key, now).await?.is_none() {
+        tx.rollback().await?;
+        return Err(refuse_throttled(db, &ACCOUNT_POLICY, &key, event, now).await?);
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Forgets `user_id`'s second-factor failures (a right code).
+pub async fn clear_second_factor(conn: &mut Conn, user_id: &str) -> Result<()> {
+    Ok(throttle::clear(conn, &throttle::mfa_key(user_id)).await?)
+}
+
 /// An attempt `policy` refused for `key` (its reservation rolled back): audited as `event`
 /// with the reason `throttled` and the wait, in its own transaction. Returns the answer.
 async fn refuse_throttled(db: &Db, policy: &ThrottlePolicy, key: &str, event: Event, now: i64) -> Result<AppError> {
@@ -185,27 +204,66 @@ struct SignupRequest {
 
 /// Creates the account of a confirmed sign-up: user + organization + owner membership +
 /// trial subscription + session in one transaction, audited in it: all of it, or nothing.
-/// The link is claimed atomically (it works once, even when followed twice at once).
+///
+/// Whoever follows the link must also know the password chosen at sign-up: otherwise
+/// someone could ask for an account in another person's name, with a password of their own,
+/// and wait for that person to click (account pre-hijacking). Wrong passwords count against
+/// the address's sign-in throttle. The link is claimed atomically once the password is right
+/// (it works once, even when followed twice at once).
 pub async fn confirm_sign_up(
     db: &Db,
     config: &Config,
+    hasher: &PasswordHasher,
     token: &str,
+    password: &str,
     meta: &RequestMeta,
     now: i64,
 ) -> Result<(NewSession, NewOrg)> {
     let invalid = || {
         AppError::conflict("signup_link_invalid", "This link does not work (any more). Sign up again to get a new one.")
     };
-    let mut tx = db.begin().await?;
-    let request: SignupRequest = sqlx::query_as(
-        "DELETE FROM signup_requests WHERE token_hash = $1 \
-         RETURNING email, name, password_hash, organization, expires_at",
-    )
-    .bind(session::hash_token(token))
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or_else(invalid)?;
+    let token_hash = session::hash_token(token);
+    let request: SignupRequest = {
+        let mut conn = db.conn().await?;
+        sqlx::query_as(
+            "SELECT email, name, password_hash, organization, expires_at FROM signup_requests WHERE token_hash = $1",
+        )
+        .bind(&token_hash)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(invalid)?
+    };
     if request.expires_at <= now {
+        return Err(invalid());
+    }
+    let key = throttle::account_key(&request.email);
+    let actor = Actor::Anonymous { label: request.email.clone() };
+    let mut tx = db.begin().await?;
+    if throttle::reserve(&mut tx, &ACCOUNT_POLICY, &key, now).await?.is_none() {
+        tx.rollback().await?;
+        let event = Event::new("auth.sign_up", actor, Outcome::Denied).request(meta);
+        return Err(refuse_throttled(db, &ACCOUNT_POLICY, &key, event, now).await?);
+    }
+    tx.commit().await?;
+    if !hasher.verify(password, Some(&request.password_hash)).await? {
+        let mut tx = db.begin().await?;
+        let event = Event::new("auth.sign_up", actor, Outcome::Failed).reason("wrong_password").request(meta);
+        audit::record(&mut tx, &event, now).await?;
+        tx.commit().await?;
+        return Err(AppError::invalid(
+            "password",
+            "That is not the password chosen when signing up. If you did not sign up, ignore the email.",
+        ));
+    }
+    let mut tx = db.begin().await?;
+    throttle::clear(&mut tx, &key).await?;
+    let claimed = sqlx::query("DELETE FROM signup_requests WHERE token_hash = $1 AND expires_at > $2")
+        .bind(&token_hash)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if claimed != 1 {
         tx.commit().await?;
         return Err(invalid());
     }
@@ -424,11 +482,20 @@ pub async fn complete_second_factor(
     // throttle before the code is checked.
     let mut tx = db.begin().await?;
     let Some(attempts) = mfa::reserve_challenge_attempt(&mut tx, &challenge.id, now).await? else {
+        // Used up, or gone since it was read (expired, or spent by a code sent twice).
+        let used_up = mfa::challenge_attempts(&mut tx, &challenge.id)
+            .await?
+            .is_some_and(|a| a >= crate::mfa::CHALLENGE_MAX_ATTEMPTS);
         mfa::delete_challenge(&mut tx, &challenge.id).await?;
-        let event = Event::new("auth.mfa", actor, Outcome::Denied).reason("too_many_attempts").request(meta);
+        let reason = if used_up { "too_many_attempts" } else { "challenge_expired" };
+        let event = Event::new("auth.mfa", actor, Outcome::Denied).reason(reason).request(meta);
         audit::record(&mut tx, &event, now).await?;
         tx.commit().await?;
-        return Err(AppError::conflict("sign_in_expired", "Too many wrong codes. Sign in again."));
+        return Err(if used_up {
+            AppError::conflict("sign_in_expired", "Too many wrong codes. Sign in again.")
+        } else {
+            expired()
+        });
     };
     if throttle::reserve(&mut tx, &ACCOUNT_POLICY, &mfa_key, now).await?.is_none() {
         tx.rollback().await?;

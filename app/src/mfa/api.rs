@@ -11,7 +11,7 @@ use {
     crate::access::{UserCtx, guard_user},
     crate::audit::{self, Outcome},
     crate::auth::api::set_cookie,
-    crate::auth::server::recheck_password,
+    crate::auth::server::{clear_second_factor, recheck_password, reserve_second_factor},
     crate::auth::session,
     crate::db::Conn,
     crate::request::RequestMeta,
@@ -181,16 +181,25 @@ pub async fn start_totp_enrollment(
     // The password check writes its throttle in its own transactions: before ours, never
     // inside it (SQLite has one writer at a time).
     let purpose = if user.mfa_enrolled_at.is_some() { "mfa.reenroll" } else { "mfa.enroll" };
+    let code = match user.mfa_enrolled_at {
+        Some(_) => Some(super::parse_totp_code(code.as_deref().unwrap_or_default())?),
+        None => None,
+    };
     recheck_password(&cx, &user.password_hash, password.as_deref().unwrap_or_default(), purpose).await?;
+    if code.is_some() {
+        // The code counts against the user's second-factor throttle, like at sign-in.
+        let refused = cx.event("mfa.reenroll", Outcome::Denied).target("user", &user.id);
+        reserve_second_factor(&cx.state.db, &user.id, refused, cx.now).await?;
+    }
     let mut tx = cx.state.db.begin().await?;
-    if user.mfa_enrolled_at.is_some() {
-        let code = super::parse_totp_code(code.as_deref().unwrap_or_default())?;
+    if let Some(code) = code {
         let verdict = mfa::accept_totp(&mut tx, &cx.state.config.secret_key, &user, &code, cx.now).await?;
         if !verdict.accepted() {
             record(&mut tx, &cx, "mfa.reenroll", Outcome::Failed, Some("wrong_code"), json!({})).await?;
             tx.commit().await?;
             return Err(AppError::invalid("code", "That code is not right."));
         }
+        clear_second_factor(&mut tx, &user.id).await?;
     }
     let secret = mfa::start_enrollment(&mut tx, &cx.state.config.secret_key, &user.id).await?;
     tx.commit().await?;
@@ -236,6 +245,8 @@ pub async fn disable_totp(password: String, code: String, end_other_sessions: Op
         return Err(AppError::conflict("mfa_not_enrolled", "Two-factor authentication is not on."));
     }
     recheck_password(&cx, &user.password_hash, &password, "mfa.disable").await?;
+    let refused = cx.event("mfa.disable", Outcome::Denied).target("user", &user.id);
+    reserve_second_factor(&cx.state.db, &user.id, refused, cx.now).await?;
     let mut tx = cx.state.db.begin().await?;
     let verdict = mfa::accept_second_factor(&mut tx, &cx.state.config.secret_key, &user, &factor, cx.now).await?;
     if !verdict.accepted() {
@@ -243,6 +254,7 @@ pub async fn disable_totp(password: String, code: String, end_other_sessions: Op
         tx.commit().await?;
         return Err(AppError::invalid("code", "That code is not right."));
     }
+    clear_second_factor(&mut tx, &user.id).await?;
     mfa::disable(&mut tx, &user.id).await?;
     mfa::unverify_sessions(&mut tx, &user.id).await?;
     let ended = if end_others { session::delete_others(&mut tx, &user.id, Some(&cx.session_id)).await? } else { 0 };

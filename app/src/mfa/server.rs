@@ -295,23 +295,37 @@ pub async fn reserve_challenge_attempt(conn: &mut Conn, id: &str, now: i64) -> R
     .await?)
 }
 
+/// The attempts a challenge has taken, if it still exists.
+pub async fn challenge_attempts(conn: &mut Conn, id: &str) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar("SELECT attempts FROM mfa_challenges WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?)
+}
+
 /// Step-up is locked until this instant, if it is.
 pub fn step_up_locked(user: &MfaUser, now: i64) -> Option<i64> {
     user.step_up_locked_until.filter(|until| *until > now)
 }
 
 /// Reserves a step-up attempt before its secret is checked: counted as a failure in one
-/// atomic statement, and refused (`None`) while step-up is locked or five attempts are
-/// already counted. Returns the failures counted so far.
+/// atomic statement, and refused (`None`) while step-up is locked. The fifth reservation
+/// locks at once (a success clears it): an attempt that never comes back (a dropped request)
+/// cannot leave the count at five without a lock that ends. A lock that has ended starts the
+/// count again. Returns the failures counted so far.
 pub async fn reserve_step_up(conn: &mut Conn, user_id: &str, now: i64) -> Result<Option<i64>> {
     Ok(sqlx::query_scalar(
-        "UPDATE users SET step_up_failures = step_up_failures + 1 \
-         WHERE id = $1 AND step_up_failures < $2 AND (step_up_locked_until IS NULL OR step_up_locked_until <= $3) \
+        "UPDATE users SET \
+         step_up_failures = CASE WHEN step_up_locked_until <= $3 THEN 1 ELSE step_up_failures + 1 END, \
+         step_up_locked_until = CASE WHEN step_up_locked_until <= $3 THEN NULL \
+             WHEN step_up_failures + 1 >= $2 THEN $4 ELSE step_up_locked_until END \
+         WHERE id = $1 AND ((step_up_locked_until IS NULL AND step_up_failures < $2) OR step_up_locked_until <= $3) \
          RETURNING step_up_failures",
     )
     .bind(user_id)
     .bind(STEP_UP_MAX_FAILURES)
     .bind(now)
+    .bind(now + STEP_UP_LOCK_SECS)
     .fetch_optional(&mut *conn)
     .await?)
 }

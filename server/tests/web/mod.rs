@@ -142,14 +142,15 @@ pub async fn sign_in(app: &Router, t: &TestDb, email: &str) -> String {
 }
 
 /// Signs up through the real endpoints, the whole way: the form (`name`, `email`, `password`,
-/// `organization`, form-encoded), then the link from the mail. Returns the session cookie.
-pub async fn sign_up(app: &Router, t: &TestDb, form: &str, email: &str) -> String {
+/// `organization`, form-encoded), then the link from the mail with the same `password`
+/// (form-encoded). Returns the session cookie.
+pub async fn sign_up(app: &Router, t: &TestDb, form: &str, email: &str, password: &str) -> String {
     let r = post(app, "/api/auth/sign_up", form, None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.cookie("gh_session").is_none(), "no session before the address is confirmed");
     assert!(r.header(header::LOCATION).starts_with("/signup/sent"), "{:?}", r.headers);
     let token = crate::support::mailed_token(t, email, "/signup/confirm/").await;
-    let r = post(app, "/api/auth/sign_up/confirm", &format!("token={token}"), None).await;
+    let r = post(app, "/api/auth/sign_up/confirm", &format!("token={token}&password={password}"), None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.header(header::LOCATION), "/settings/security?required=1&next=/onboarding");
     r.cookie("gh_session").expect("a session once confirmed")
