@@ -3,54 +3,33 @@
 use crate::access::{Denial, Domain, Permission, Requirement, decide};
 use crate::auth::api::SessionView;
 use crate::error::AppError;
-use crate::orgs::api::CreateOrganization;
 use crate::orgs::components::CreateOrganizationForm;
-use crate::team::api::{AnswerOwnership, OwnershipOffer, pending_ownership_offer};
+use crate::team::api::{OwnershipOffer, pending_ownership_offer};
 use crate::team::components::OwnershipOfferBanner;
-use crate::ui::{AccessDenied, Page, gated, use_session};
+use crate::ui::{AccessDenied, Page, current_session, gated};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let answer = ServerAction::<AnswerOwnership>::new();
-    let create = ServerAction::<CreateOrganization>::new();
-    let offer = gated(Requirement::SIGNED_IN, move || answer.version().get(), |_| pending_ownership_offer());
-    // Accepting an offer changes the caller's role: the header and the facts below follow.
-    let ctx = use_session();
-    Effect::new(move |_| {
-        if matches!(answer.value().get(), Some(Ok(()))) {
-            ctx.reload();
-        }
-    });
+    let offer = gated(Requirement::SIGNED_IN, || (), |_| pending_ownership_offer());
     view! {
         <Title text="Workspace · Gatehouse"/>
         <Page>
-            // The home shows the caller's standing, so it follows the session (read here,
-            // never created here) when an answer on this page changes it.
-            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    ctx.session.await.ok().flatten().map(|session| view! { <Home session offer answer create/> })
-                })}
-            </Transition>
+            {current_session().map(|session| view! { <Home session offer/> })}
         </Page>
     }
 }
 
 #[component]
-fn Home(
-    session: SessionView,
-    offer: Resource<Result<Option<OwnershipOffer>, AppError>>,
-    answer: ServerAction<AnswerOwnership>,
-    create: ServerAction<CreateOrganization>,
-) -> impl IntoView {
+fn Home(session: SessionView, offer: Resource<Result<Option<OwnershipOffer>, AppError>>) -> impl IntoView {
     let access = session.access.clone();
     let Some(org) = access.org.clone() else {
         return view! {
             <section class="card narrow">
                 <h1>{format!("Welcome, {}", access.name)}</h1>
                 <p>"You are not a member of any organization yet. Create one, or ask an owner to invite you."</p>
-                <CreateOrganizationForm action=create/>
+                <CreateOrganizationForm/>
             </section>
         }
         .into_any();
@@ -82,7 +61,11 @@ fn Home(
         <section class="card">
             <h1>{format!("Welcome, {}", access.name)}</h1>
             {onboarding}
-            <OwnershipOfferBanner offer answer/>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    offer.await.ok().flatten().map(|offer| view! { <OwnershipOfferBanner offer/> })
+                })}
+            </Transition>
             <dl class="facts">
                 <dt>"Organization"</dt><dd>{org.name.clone()}</dd>
                 <dt>"Your role"</dt><dd><span class="badge">{org.role_name.clone()}</span></dd>

@@ -54,11 +54,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <HydrationScripts options/>
+                <HydrationScripts options islands=true/>
                 <MetaTags/>
             </head>
             <body>
                 <App/>
+                <ui::HydrationMarker/>
             </body>
         </html>
     }
@@ -125,12 +126,6 @@ pub fn App() -> impl IntoView {
 #[component]
 fn Shell() -> impl IntoView {
     ui::provide_session();
-    // Lets tests (and people) tell a hydrated page from one still loading.
-    Effect::new(|_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
     view! {
         <Routes fallback=|| view! { <ui::Page><ui::NotFound/></ui::Page> }>
                 <Route path=path!("/") view=home::HomePage ssr=SsrMode::Async/>

@@ -23,6 +23,7 @@ test('the roster shows two-factor status and compliance; the owner changes a rol
   await role.getByRole('button', { name: 'Change role' }).click();
   await expect(role.getByText('Role changed.')).toBeVisible();
   await expect(page.locator('.facts')).toContainText('Analyst');
+  await hydrated(page); // the change reloaded the page
   await role.getByLabel('New role').selectOption({ label: 'Viewer' });
   await role.getByRole('button', { name: 'Change role' }).click();
   await expect(page.locator('.facts')).toContainText('Viewer');
@@ -140,6 +141,7 @@ test("the owner's whole flow: invite, accept elsewhere, change role, grant, revo
   await page.getByRole('button', { name: `Save analytics access for ${name}` }).click();
   await expect(page.getByRole('row', { name: new RegExp(name) })).toContainText('by Asha Owner');
   await expect(page.getByLabel(`Revenue figures for ${name}`)).toBeChecked();
+  await hydrated(page); // saving reloaded the table
   await page.getByLabel(`Revenue figures for ${name}`).uncheck();
   await page.getByRole('button', { name: `Save analytics access for ${name}` }).click();
   await expect(page.getByRole('row', { name: new RegExp(name) })).not.toContainText('by Asha Owner');
@@ -181,11 +183,13 @@ test('the role catalog: built-in roles explained, a custom role created, edited 
   await form.getByRole('button', { name: 'Create role' }).click();
   const role = page.getByRole('region', { name: new RegExp(`^${name}`) });
   await expect(role).toContainText('custom');
+  await hydrated(page); // creating reloaded the catalog
   // The admin holds no finance permission, so cannot add one.
   await role.getByRole('button', { name: `Add View invoices to ${name}` }).click();
   await expect(page.getByRole('alert').filter({ hasText: 'invoices.read' })).toBeVisible();
   await role.getByRole('button', { name: `Add Read audit log to ${name}` }).click();
   await expect(role.getByRole('button', { name: `Remove Read audit log from ${name}` })).toBeVisible();
+  await hydrated(page);
   await expect(role).toContainText('requires two-factor');
   await role.getByRole('button', { name: `Delete the role ${name}` }).click();
   await expect(page.getByRole('region', { name: new RegExp(`^${name}`) })).toHaveCount(0);
@@ -198,6 +202,7 @@ test('ownership moves to a member only when they accept', async ({ browser }) =>
   const ownerEmail = uniqueEmail('handover');
   await signUpOwner(owner, { name: 'Hana Handover', email: ownerEmail, password: 'a handover passphrase', organization: 'Handover Ltd' });
   await owner.getByRole('button', { name: 'Finish setup' }).click();
+  await expect(owner.getByRole('heading', { name: 'Welcome, Hana Handover' })).toBeVisible();
   await owner.goto('/settings/team');
   await hydrated(owner);
   const heirEmail = uniqueEmail('heir');

@@ -51,7 +51,7 @@ pub async fn get_audit_retention() -> Result<i64, AppError> {
 
 /// Keeps the active organization's audit log for `days` days (90 to 3,650); older events
 /// are pruned, leaving a checkpoint that keeps the chain verifiable. Requires
-/// `org.settings.manage`.
+/// `org.settings.manage`. Reloads the audit page.
 #[server(prefix = "/api", endpoint = "audit/retention/set")]
 pub async fn set_audit_retention(days: String) -> Result<(), AppError> {
     let cx = guard(&AUDIT_RETENTION).await?;
@@ -66,5 +66,6 @@ pub async fn set_audit_retention(days: String) -> Result<(), AppError> {
     )
     .await?;
     tx.commit().await?;
+    leptos_axum::redirect("/settings/audit?done=retention");
     Ok(())
 }

@@ -5,7 +5,7 @@ use super::api::{
     get_audit_retention, list_audit_events,
 };
 use crate::error::AppError;
-use crate::ui::{ErrorAlert, Loaded, Page, SuccessNote, WhenAllowed, encode_query_value, field_error, gated};
+use crate::ui::{DoneNote, ErrorAlert, Loaded, Page, WhenAllowed, encode_query_value, field_error, form_action, gated};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -26,8 +26,8 @@ pub fn AuditLogPage() -> impl IntoView {
     });
     let before = Memo::new(move |_| query.read().get("before").and_then(|b| b.parse::<i64>().ok()));
     let page = gated(AUDIT_READ, move || (filter.get(), before.get()), |(f, b)| list_audit_events(f, b));
-    let save = ServerAction::<SetAuditRetention>::new();
-    let retention = gated(AUDIT_READ, move || save.version().get(), |_| get_audit_retention());
+    let retention = gated(AUDIT_READ, || (), |_| get_audit_retention());
+
     view! {
         <Title text="Audit log · Gatehouse"/>
         <Page>
@@ -37,7 +37,10 @@ pub fn AuditLogPage() -> impl IntoView {
             </section>
             <section class="card" aria-labelledby="retention-title">
                 <h2 id="retention-title">"Keeping the log"</h2>
-                <Loaded resource=retention render={move |days: i64| view! { <Retention days save/> }}/>
+                <DoneNote key="retention" message="Retention saved."/>
+                {crate::ui::current_session().map(|s| view! {
+                    <Retention retention can_change=s.access.allows(&AUDIT_RETENTION) can_export=s.access.allows(&AUDIT_EXPORT)/>
+                })}
             </section>
         </Page>
     }
@@ -164,27 +167,19 @@ fn EventTable(page: AuditPage, filter: AuditFilter) -> impl IntoView {
     .into_any()
 }
 
-/// How long the log is kept, and the signed checkpoint that proves later that nothing was
-/// cut from its end.
+/// How long the log is kept (a change reloads the page), and the signed checkpoint that
+/// proves later that nothing was cut from its end.
 #[component]
-fn Retention(days: i64, save: ServerAction<SetAuditRetention>) -> impl IntoView {
-    let result: Signal<Option<Result<(), AppError>>> = save.value().into();
+fn Retention(retention: Resource<Result<i64, AppError>>, can_change: bool, can_export: bool) -> impl IntoView {
     view! {
-        <p>
-            {format!("Events are kept for {days} days; older ones are pruned, and the chain stays verifiable from a \
-                      checkpoint the prune writes.")}
-        </p>
-        <WhenAllowed requirement=AUDIT_RETENTION>
-            <ActionForm action=save attr:class="inline-form">
-                <label for="retention-days">"Keep events for (days)"</label>
-                <input id="retention-days" name="days" type="number" min="90" max="3650" value=days required
-                    aria-invalid=field_error(result, "days")/>
-                <button type="submit" class="button-secondary">"Save"</button>
-                <ErrorAlert result/>
-                <SuccessNote result message="Retention saved."/>
-            </ActionForm>
-        </WhenAllowed>
-        <WhenAllowed requirement=AUDIT_EXPORT>
+        <Loaded resource=retention render={move |days: i64| view! {
+            <p>
+                {format!("Events are kept for {days} days; older ones are pruned, and the chain stays verifiable from a \
+                          checkpoint the prune writes.")}
+            </p>
+            {can_change.then(|| view! { <RetentionForm days/> })}
+        }}/>
+        {can_export.then(|| view! {
             <form method="post" action=CHECKPOINT_PATH class="inline-form">
                 <p class="small muted">
                     "Keep a signed checkpoint outside Gatehouse: " <code>"gatehouse verify-audit --checkpoint FILE"</code>
@@ -192,6 +187,20 @@ fn Retention(days: i64, save: ServerAction<SetAuditRetention>) -> impl IntoView 
                 </p>
                 <button type="submit" class="button-secondary">"Download signed checkpoint"</button>
             </form>
-        </WhenAllowed>
+        })}
+    }
+}
+
+#[island]
+fn RetentionForm(days: i64) -> impl IntoView {
+    let (save, result) = form_action::<SetAuditRetention>();
+    view! {
+        <ActionForm action=save attr:class="inline-form">
+            <label for="retention-days">"Keep events for (days)"</label>
+            <input id="retention-days" name="days" type="number" min="90" max="3650" value=days required
+                aria-invalid=field_error(result, "days")/>
+            <button type="submit" class="button-secondary">"Save"</button>
+            <ErrorAlert result/>
+        </ActionForm>
     }
 }

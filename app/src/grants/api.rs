@@ -22,7 +22,7 @@ pub async fn list_analytics_access() -> Result<Vec<MemberAccess>, AppError> {
 /// Sets a member's analytics grants to exactly the ticked ones (permissions their role gives
 /// are left alone), each new grant expiring at the start of `expires_on` (a date in the
 /// organization's timezone) when given. Requires `grants.manage`; applies from the member's
-/// next request.
+/// next request. Reloads the analytics access page.
 #[server(prefix = "/api", endpoint = "grants/set")]
 #[allow(clippy::too_many_arguments)]
 pub async fn set_analytics_grants(
@@ -58,5 +58,6 @@ pub async fn set_analytics_grants(
         .await?;
     }
     tx.commit().await?;
+    leptos_axum::redirect("/settings/analytics-access?done=saved");
     Ok(())
 }

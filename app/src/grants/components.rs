@@ -2,8 +2,7 @@
 
 use super::GRANTABLE;
 use super::api::{GRANTS_MANAGE, MemberAccess, SetAnalyticsGrants, Source, list_analytics_access};
-use crate::error::AppError;
-use crate::ui::{ErrorAlert, Loaded, Page, SuccessNote, gated};
+use crate::ui::{DoneNote, ErrorAlert, Loaded, Page, form_action, gated};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -12,8 +11,7 @@ const FIELDS: [&str; 5] = ["view", "view_revenue", "view_sales", "view_products"
 
 #[component]
 pub fn AnalyticsAccessPage() -> impl IntoView {
-    let save = ServerAction::<SetAnalyticsGrants>::new();
-    let rows = gated(GRANTS_MANAGE, move || save.version().get(), |_| list_analytics_access());
+    let rows = gated(GRANTS_MANAGE, || (), |_| list_analytics_access());
     view! {
         <Title text="Analytics access · Gatehouse"/>
         <Page>
@@ -24,15 +22,16 @@ pub fn AnalyticsAccessPage() -> impl IntoView {
                     "gives are marked “role” and change only with the role. Changes apply to the member's next "
                     "request; a grant with an expiry ends at the start of that day."
                 </p>
-                <Loaded resource=rows render={move |rows: Vec<MemberAccess>| view! { <AccessTable rows save/> }}/>
+                // A save reloads the table (`?done=saved`).
+                <DoneNote key="saved" message="Analytics access saved."/>
+                <Loaded resource=rows render={|rows: Vec<MemberAccess>| view! { <AccessTable rows/> }}/>
             </section>
         </Page>
     }
 }
 
 #[component]
-fn AccessTable(rows: Vec<MemberAccess>, save: ServerAction<SetAnalyticsGrants>) -> impl IntoView {
-    let result: Signal<Option<Result<(), AppError>>> = save.value().into();
+fn AccessTable(rows: Vec<MemberAccess>) -> impl IntoView {
     let heads = GRANTABLE.iter().map(|p| view! { <th scope="col" title=p.key()>{p.label()}</th> }).collect_view();
     let body = rows
         .into_iter()
@@ -81,19 +80,13 @@ fn AccessTable(rows: Vec<MemberAccess>, save: ServerAction<SetAnalyticsGrants>) 
                     <th scope="row">{m.name.clone()}<br/><span class="small muted">{m.role_name}</span></th>
                     {cells}
                     <td>
-                        <ActionForm action=save attr:id=form_id>
-                            <input type="hidden" name="member_id" value=m.member_id/>
-                            <input type="date" name="expires_on" aria-label=expiry_label/>
-                            <button type="submit" aria-label=save_label>"Save"</button>
-                        </ActionForm>
+                        <SaveAccess form_id member_id=m.member_id expiry_label save_label/>
                     </td>
                 </tr>
             }
         })
         .collect_view();
     view! {
-        <ErrorAlert result/>
-        <SuccessNote result message="Analytics access saved."/>
         <table class="table">
             <thead>
                 <tr>
@@ -104,5 +97,19 @@ fn AccessTable(rows: Vec<MemberAccess>, save: ServerAction<SetAnalyticsGrants>) 
             </thead>
             <tbody>{body}</tbody>
         </table>
+    }
+}
+
+/// A member's save button and expiry; the row's checkboxes belong to its form by `form=`.
+#[island]
+fn SaveAccess(form_id: String, member_id: String, expiry_label: String, save_label: String) -> impl IntoView {
+    let (action, result) = form_action::<SetAnalyticsGrants>();
+    view! {
+        <ActionForm action attr:id=form_id>
+            <input type="hidden" name="member_id" value=member_id/>
+            <input type="date" name="expires_on" aria-label=expiry_label/>
+            <button type="submit" aria-label=save_label>"Save"</button>
+            <ErrorAlert result/>
+        </ActionForm>
     }
 }

@@ -6,16 +6,17 @@ use super::api::{
 };
 use super::{DEFAULT_DAYS, MAX_BATCH, MAX_DAYS};
 use crate::error::AppError;
-use crate::team::api::{AssignableRole, PICK_ROLE, list_assignable_roles};
-use crate::ui::{ErrorAlert, ErrorPanel, Loaded, Page, SuccessNote, encode_query_value, field_error, gated};
+use crate::team::api::{AssignableRole, list_assignable_roles};
+use crate::ui::{
+    ErrorAlert, ErrorPanel, Loaded, Page, Submitted, SuccessNote, encode_query_value, field_error, form_action,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-/// The invitation actions, list and role choices, made by the team page above its frame;
-/// the loads start only for those who may invite.
+/// The invitation actions, list and role choices, made once by the island.
 #[derive(Clone, Copy)]
-pub struct InvitationPanel {
+struct InvitationPanel {
     invite: ServerAction<InvitePeople>,
     resend: ServerAction<ResendInvitation>,
     revoke: ServerAction<RevokeInvitation>,
@@ -24,31 +25,26 @@ pub struct InvitationPanel {
 }
 
 impl InvitationPanel {
-    pub fn new() -> InvitationPanel {
+    fn new() -> InvitationPanel {
         let invite = ServerAction::<InvitePeople>::new();
         let resend = ServerAction::<ResendInvitation>::new();
         let revoke = ServerAction::<RevokeInvitation>::new();
-        let list = gated(
-            super::api::TEAM_INVITE,
+        let list = Resource::new(
             move || (invite.version().get(), resend.version().get(), revoke.version().get()),
             |_| list_invitations(),
         );
-        let roles = gated(PICK_ROLE, || (), |_| list_assignable_roles());
+        let roles = Resource::new(|| (), |_| list_assignable_roles());
         InvitationPanel { invite, resend, revoke, list, roles }
     }
 }
 
-impl Default for InvitationPanel {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-/// "Invite people" and the invitations list (shown to those with `team.invite`).
-#[component]
-pub fn Invitations(panel: InvitationPanel) -> impl IntoView {
+/// "Invite people" and the invitations list; the team page shows it to those with
+/// `team.invite` (the loads start only then).
+#[island]
+pub fn Invitations() -> impl IntoView {
+    let panel = InvitationPanel::new();
     let roles = panel.roles;
-    let result: Signal<Option<Result<InviteOutcome, AppError>>> = panel.invite.value().into();
+    let result: Submitted<InviteOutcome> = panel.invite.value().into();
     let outcome = move || {
         let Some(Ok(outcome)) = result.get() else { return None };
         let invited = (!outcome.invited.is_empty()).then(|| {
@@ -112,8 +108,8 @@ pub fn Invitations(panel: InvitationPanel) -> impl IntoView {
 
 #[component]
 fn InvitationTable(panel: InvitationPanel) -> impl IntoView {
-    let resend: Signal<Option<Result<(), AppError>>> = panel.resend.value().into();
-    let revoke: Signal<Option<Result<(), AppError>>> = panel.revoke.value().into();
+    let resend: Submitted<()> = panel.resend.value().into();
+    let revoke: Submitted<()> = panel.revoke.value().into();
     view! {
         <section class="card" aria-labelledby="invitations-title">
             <h2 id="invitations-title">"Invitations"</h2>
@@ -190,11 +186,15 @@ fn InvitationRows(list: InvitationList, panel: InvitationPanel) -> impl IntoView
 
 #[component]
 pub fn InvitePage() -> impl IntoView {
-    let params = use_params_map();
-    let token = move || params.read().get("token").unwrap_or_default();
-    let info = Resource::new(token, show_invitation);
-    let accept = ServerAction::<AcceptInvitation>::new();
-    let create = ServerAction::<AcceptInvitationNewAccount>::new();
+    let token = use_params_map().read_untracked().get("token").unwrap_or_default();
+    let info = Resource::new(
+        {
+            let token = token.clone();
+            move || token.clone()
+        },
+        show_invitation,
+    );
+    let token = StoredValue::new(token);
     view! {
         <Title text="Invitation · Gatehouse"/>
         <Page>
@@ -202,7 +202,7 @@ pub fn InvitePage() -> impl IntoView {
                 <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                     {move || Suspend::new(async move {
                         match info.await {
-                            Ok(info) => view! { <Invitation info token=token() accept create/> }.into_any(),
+                            Ok(info) => view! { <Invitation info token=token.get_value()/> }.into_any(),
                             Err(AppError::NotFound) => view! {
                                 <h1>"Invitation not found"</h1>
                                 <p role="alert">"This invitation link is not valid. It may have been replaced by a newer one: check your latest email."</p>
@@ -217,14 +217,7 @@ pub fn InvitePage() -> impl IntoView {
 }
 
 #[component]
-fn Invitation(
-    info: InvitationInfo,
-    token: String,
-    accept: ServerAction<AcceptInvitation>,
-    create: ServerAction<AcceptInvitationNewAccount>,
-) -> impl IntoView {
-    let accept_result: Signal<Option<Result<(), AppError>>> = accept.value().into();
-    let create_result: Signal<Option<Result<(), AppError>>> = create.value().into();
+fn Invitation(info: InvitationInfo, token: String) -> impl IntoView {
     let heading = format!("Join {}", info.org_name);
     let lead = format!(
         "{} invited {} to join {} as {}.",
@@ -245,14 +238,7 @@ fn Invitation(
         view! { <p class="alert alert-error" role="alert">{reason}</p> }.into_any()
     } else {
         match info.signed_in_as.clone() {
-            Some(email) if email.eq_ignore_ascii_case(&info.email) => view! {
-                <ActionForm action=accept>
-                    <input type="hidden" name="token" value=token.clone()/>
-                    <ErrorAlert result=accept_result/>
-                    <button type="submit">"Accept invitation"</button>
-                </ActionForm>
-            }
-            .into_any(),
+            Some(email) if email.eq_ignore_ascii_case(&info.email) => view! { <AcceptForm token/> }.into_any(),
             Some(email) => view! {
                 <p class="alert alert-error" role="alert">
                     {format!("This invitation is for {}, but you are signed in as {email}. Sign out, then open the link again.", info.email)}
@@ -262,19 +248,7 @@ fn Invitation(
             None => {
                 let next = encode_query_value(&format!("/invite/{token}"));
                 view! {
-                    <ActionForm action=create>
-                        <input type="hidden" name="token" value=token.clone()/>
-                        <label for="invite-email">"Email"</label>
-                        <input id="invite-email" value=info.email.clone() disabled/>
-                        <label for="invite-name">"Your name"</label>
-                        <input id="invite-name" name="name" autocomplete="name" required maxlength="100"
-                            aria-invalid=field_error(create_result, "name")/>
-                        <label for="invite-password">"Password"</label>
-                        <input id="invite-password" type="password" name="password" autocomplete="new-password"
-                            required minlength="8" maxlength="128" aria-invalid=field_error(create_result, "password")/>
-                        <ErrorAlert result=create_result/>
-                        <button type="submit">"Create account and join"</button>
-                    </ActionForm>
+                    <NewAccountForm token email=info.email.clone()/>
                     <p class="muted">"Already have an account with this address? "
                         <a href=format!("/login?next={next}")>"Sign in to accept"</a>
                     </p>
@@ -289,5 +263,37 @@ fn Invitation(
         {message}
         <p class="small muted">{format!("The link works once, until {}.", info.expires)}</p>
         {body}
+    }
+}
+
+#[island]
+fn AcceptForm(token: String) -> impl IntoView {
+    let (action, result) = form_action::<AcceptInvitation>();
+    view! {
+        <ActionForm action>
+            <input type="hidden" name="token" value=token/>
+            <ErrorAlert result/>
+            <button type="submit">"Accept invitation"</button>
+        </ActionForm>
+    }
+}
+
+#[island]
+fn NewAccountForm(token: String, email: String) -> impl IntoView {
+    let (action, result) = form_action::<AcceptInvitationNewAccount>();
+    view! {
+        <ActionForm action>
+            <input type="hidden" name="token" value=token/>
+            <label for="invite-email">"Email"</label>
+            <input id="invite-email" value=email disabled/>
+            <label for="invite-name">"Your name"</label>
+            <input id="invite-name" name="name" autocomplete="name" required maxlength="100"
+                aria-invalid=field_error(result, "name")/>
+            <label for="invite-password">"Password"</label>
+            <input id="invite-password" type="password" name="password" autocomplete="new-password"
+                required minlength="8" maxlength="128" aria-invalid=field_error(result, "password")/>
+            <ErrorAlert result/>
+            <button type="submit">"Create account and join"</button>
+        </ActionForm>
     }
 }

@@ -232,7 +232,7 @@ pub async fn confirm_totp_enrollment(code: String) -> Result<Vec<String>, AppErr
 }
 
 /// Turns two-factor off (password and a current or recovery code). Sessions lose their MFA
-/// verification; the others end too when asked.
+/// verification; the others end too when asked. Reloads the security page.
 #[server(prefix = "/api", endpoint = "security/totp/disable")]
 pub async fn disable_totp(password: String, code: String, end_other_sessions: Option<String>) -> Result<(), AppError> {
     let cx = guard_user(&OWN_SECURITY).await?;
@@ -260,10 +260,12 @@ pub async fn disable_totp(password: String, code: String, end_other_sessions: Op
     let ended = if end_others { session::delete_others(&mut tx, &user.id, Some(&cx.session_id)).await? } else { 0 };
     record(&mut tx, &cx, "mfa.disable", Outcome::Allowed, None, json!({ "other_sessions_ended": ended })).await?;
     tx.commit().await?;
+    leptos_axum::redirect("/settings/security?done=mfa_off");
     Ok(())
 }
 
-/// Sets or changes the analytics step-up PIN (password required).
+/// Sets or changes the analytics step-up PIN (password required), then reloads the
+/// security page.
 #[server(prefix = "/api", endpoint = "security/pin")]
 pub async fn set_analytics_pin(password: String, pin: String) -> Result<(), AppError> {
     let cx = guard_user(&OWN_SECURITY).await?;
@@ -280,6 +282,7 @@ pub async fn set_analytics_pin(password: String, pin: String) -> Result<(), AppE
     mfa::set_pin_hash(&mut tx, &user.id, &hash).await?;
     record(&mut tx, &cx, "step_up.pin_set", Outcome::Allowed, None, json!({})).await?;
     tx.commit().await?;
+    leptos_axum::redirect("/settings/security?done=pin");
     Ok(())
 }
 
@@ -390,7 +393,8 @@ fn locked(until: i64, tz: &str) -> AppError {
     )
 }
 
-/// Signs out one of the caller's other sessions (another user's session id: 404).
+/// Signs out one of the caller's other sessions (another user's session id: 404), then
+/// reloads the security page.
 #[server(prefix = "/api", endpoint = "security/sessions/revoke")]
 pub async fn revoke_session(session_id: String) -> Result<(), AppError> {
     let cx = guard_user(&OWN_SECURITY).await?;
@@ -401,10 +405,11 @@ pub async fn revoke_session(session_id: String) -> Result<(), AppError> {
     }
     record(&mut tx, &cx, "session.revoke", Outcome::Allowed, None, json!({ "session": session_id })).await?;
     tx.commit().await?;
+    leptos_axum::redirect("/settings/security?done=session");
     Ok(())
 }
 
-/// Signs out every session of the caller but this one.
+/// Signs out every session of the caller but this one, then reloads the security page.
 #[server(prefix = "/api", endpoint = "security/sessions/revoke_others")]
 pub async fn revoke_other_sessions() -> Result<u64, AppError> {
     let cx = guard_user(&OWN_SECURITY).await?;
@@ -412,10 +417,12 @@ pub async fn revoke_other_sessions() -> Result<u64, AppError> {
     let ended = session::delete_others(&mut tx, &cx.access.user_id, Some(&cx.session_id)).await?;
     record(&mut tx, &cx, "session.revoke_others", Outcome::Allowed, None, json!({ "ended": ended })).await?;
     tx.commit().await?;
+    leptos_axum::redirect("/settings/security?done=sessions");
     Ok(ended)
 }
 
 /// Changes the password (the current one required); ends the other sessions when asked.
+/// Reloads the security page.
 #[server(prefix = "/api", endpoint = "security/password")]
 pub async fn change_password(
     current_password: String,
@@ -437,6 +444,7 @@ pub async fn change_password(
     record(&mut tx, &cx, "auth.password_change", Outcome::Allowed, None, json!({ "other_sessions_ended": ended }))
         .await?;
     tx.commit().await?;
+    leptos_axum::redirect("/settings/security?done=password");
     Ok(())
 }
 

@@ -1,20 +1,17 @@
 //! The authentication-code page, `/settings/security` and `/step-up`.
 
 use super::api::{
-    ChangePassword, ConfirmTotpEnrollment, DisableTotp, EnrollmentStart, OWN_SECURITY, RevokeOtherSessions,
-    RevokeSession, SecurityOverview, SendStepUpCode, SetAnalyticsPin, StartTotpEnrollment, StepUp, VerifySecondFactor,
+    ChangePassword, ConfirmTotpEnrollment, DisableTotp, OWN_SECURITY, RevokeOtherSessions, RevokeSession,
+    SecurityOverview, SendStepUpCode, SessionInfo, SetAnalyticsPin, StartTotpEnrollment, StepUp, VerifySecondFactor,
     get_security,
 };
-use crate::error::AppError;
-use crate::ui::{ErrorAlert, ErrorPanel, Loaded, Page, SuccessNote, field_error, gated, use_session};
+use crate::ui::{DoneNote, ErrorAlert, ErrorPanel, Loaded, Page, SuccessNote, field_error, form_action, gated};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn MfaSignInPage() -> impl IntoView {
-    let action = ServerAction::<VerifySecondFactor>::new();
-    let result: Signal<Option<Result<(), AppError>>> = action.value().into();
     view! {
         <Title text="Two-factor authentication · Gatehouse"/>
         <Page>
@@ -24,88 +21,66 @@ pub fn MfaSignInPage() -> impl IntoView {
                     "Open your authenticator app and enter the 6-digit code for Gatehouse. "
                     "Lost your device? Enter one of your recovery codes instead."
                 </p>
-                <ActionForm action>
-                    <label for="code">"Authentication code"</label>
-                    <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" required
-                        maxlength="20" aria-invalid=field_error(result, "code")/>
-                    <ErrorAlert result/>
-                    <button type="submit" disabled=move || action.pending().get()>"Verify"</button>
-                </ActionForm>
+                <SecondFactorForm/>
                 <p class="muted"><a href="/login">"Start over"</a></p>
             </section>
         </Page>
     }
 }
 
-/// The security page's actions and its overview, made above the page frame.
-#[derive(Clone, Copy)]
-struct SecurityActions {
-    start: ServerAction<StartTotpEnrollment>,
-    confirm: ServerAction<ConfirmTotpEnrollment>,
-    disable: ServerAction<DisableTotp>,
-    pin: ServerAction<SetAnalyticsPin>,
-    revoke: ServerAction<RevokeSession>,
-    revoke_others: ServerAction<RevokeOtherSessions>,
-    password: ServerAction<ChangePassword>,
-    overview: Resource<Result<SecurityOverview, AppError>>,
+#[island]
+fn SecondFactorForm() -> impl IntoView {
+    let (action, result) = form_action::<VerifySecondFactor>();
+    view! {
+        <ActionForm action>
+            <label for="code">"Authentication code"</label>
+            <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" required
+                maxlength="20" aria-invalid=field_error(result, "code")/>
+            <ErrorAlert result/>
+            <button type="submit" disabled=move || action.pending().get()>"Verify"</button>
+        </ActionForm>
+    }
 }
 
+/// The security page, drawn on the server from the caller's overview; each form is an
+/// island, and an action that changes the overview reloads the page (`?done=…`).
 #[component]
 pub fn SecurityPage() -> impl IntoView {
-    let ctx = use_session();
-    let (start, confirm, disable, pin) =
-        (ServerAction::new(), ServerAction::new(), ServerAction::new(), ServerAction::new());
-    let (revoke, revoke_others, password) = (ServerAction::new(), ServerAction::new(), ServerAction::new());
-    let overview = gated(
-        OWN_SECURITY,
-        move || {
-            (
-                confirm.version().get(),
-                disable.version().get(),
-                pin.version().get(),
-                revoke.version().get(),
-                revoke_others.version().get(),
-                password.version().get(),
-            )
-        },
-        |_| get_security(),
-    );
-    let actions = SecurityActions { start, confirm, disable, pin, revoke, revoke_others, password, overview };
-    provide_context(actions);
-    // Turning MFA on or off changes what the header may show.
-    Effect::new(move |_| {
-        let on = matches!(actions.confirm.value().get(), Some(Ok(_)));
-        let off = matches!(actions.disable.value().get(), Some(Ok(_)));
-        if on || off {
-            ctx.reload();
-        }
-    });
+    let query = use_query_map().read_untracked();
+    let next = crate::auth::api::safe_next(query.get("next").as_deref());
+    let asked = query.get("required").is_some();
+    let overview = gated(OWN_SECURITY, || (), |_| get_security());
     view! {
         <Title text="Security · Gatehouse"/>
         <Page>
-            <Security/>
+            <h1>"Security"</h1>
+            <DoneNote key="mfa_off" message="Two-factor authentication is off."/>
+            <Loaded resource=overview render={move |o: SecurityOverview| view! { <Sections o next=next.clone() asked/> }}/>
         </Page>
     }
 }
 
 #[component]
-fn Security() -> impl IntoView {
-    let a = expect_context::<SecurityActions>();
+fn Sections(o: SecurityOverview, next: String, asked: bool) -> impl IntoView {
+    let warn = (o.mfa_required || asked) && !o.mfa_enrolled;
     view! {
-        <h1>"Security"</h1>
-        <RecoveryCodes/>
-        <Loaded resource={a.overview} render={|o: SecurityOverview| view! { <Sections o/> }}/>
+        <TwoFactor enrolled=o.mfa_enrolled codes_left=o.recovery_codes_left warn next/>
+        <StepUpStatus o=o.clone()/>
+        <Pin has_pin=o.has_pin/>
+        <Sessions sessions=o.sessions/>
+        <Password/>
     }
 }
 
-/// The recovery codes, shown once, right after two-factor is turned on.
-#[component]
-fn RecoveryCodes() -> impl IntoView {
-    let a = expect_context::<SecurityActions>();
-    let query = use_query_map();
-    move || {
-        let Some(Ok(codes)) = a.confirm.value().get() else { return None };
-        let next = crate::auth::api::safe_next(query.read().get("next").as_deref());
+/// Turning two-factor on (the recovery codes are shown once, here), replacing the
+/// authenticator, turning it off.
+#[island]
+fn TwoFactor(enrolled: bool, codes_left: i64, warn: bool, next: String) -> impl IntoView {
+    let (start, started) = form_action::<StartTotpEnrollment>();
+    let (confirm, confirmed) = form_action::<ConfirmTotpEnrollment>();
+    let (disable, disabled) = form_action::<DisableTotp>();
+    let codes = move || {
+        let Some(Ok(codes)) = confirmed.get() else { return None };
         let items = codes.into_iter().map(|c| view! { <li><code>{c}</code></li> }).collect_view();
         Some(view! {
             <section class="card narrow" aria-labelledby="codes-title">
@@ -116,41 +91,23 @@ fn RecoveryCodes() -> impl IntoView {
                     "They are shown only now: keep them somewhere safe."
                 </p>
                 <ul class="codes">{items}</ul>
-                <p><a href=next>"Continue"</a></p>
+                <p><a href=next.clone()>"Continue"</a></p>
             </section>
         })
-    }
-}
-
-#[component]
-fn Sections(o: SecurityOverview) -> impl IntoView {
-    let query = use_query_map();
-    let required = o.mfa_required && !o.mfa_enrolled;
-    let asked = query.read_untracked().get("required").is_some();
-    view! {
-        {(required || asked && !o.mfa_enrolled).then(|| view! {
-            <p class="alert alert-warn" role="alert">
-                "Your role requires two-factor authentication. Until you set it up, Gatehouse keeps "
-                "finance, team, settings and audit actions closed to you."
-            </p>
-        })}
-        <TwoFactor o=o.clone()/>
-        <StepUpStatus o=o.clone()/>
-        <Pin has_pin=o.has_pin/>
-        <Sessions o=o.clone()/>
-        <Password/>
-    }
-}
-
-#[component]
-fn TwoFactor(o: SecurityOverview) -> impl IntoView {
-    let a = expect_context::<SecurityActions>();
-    let start: Signal<Option<Result<EnrollmentStart, AppError>>> = a.start.value().into();
-    let confirm: Signal<Option<Result<Vec<String>, AppError>>> = a.confirm.value().into();
-    let disable: Signal<Option<Result<(), AppError>>> = a.disable.value().into();
+    };
+    let warning = move || {
+        (warn && confirmed.with(|c| !matches!(c, Some(Ok(_))))).then(|| {
+            view! {
+                <p class="alert alert-warn" role="alert">
+                    "Your role requires two-factor authentication. Until you set it up, Gatehouse keeps "
+                    "finance, team, settings and audit actions closed to you."
+                </p>
+            }
+        })
+    };
     let enrollment = move || {
-        let Some(Ok(e)) = start.get() else { return None };
-        if matches!(confirm.get(), Some(Ok(_))) {
+        let Some(Ok(e)) = started.get() else { return None };
+        if matches!(confirmed.get(), Some(Ok(_))) {
             return None;
         }
         Some(view! {
@@ -158,36 +115,36 @@ fn TwoFactor(o: SecurityOverview) -> impl IntoView {
                 <p>"Scan this code with an authenticator app (1Password, Google Authenticator, Authy…):"</p>
                 <div class="qr" inner_html=e.qr_svg></div>
                 <p>"Can't scan it? Enter this key: " <code class="secret" data-testid="totp-secret">{e.secret}</code></p>
-                <ActionForm action=a.confirm>
+                <ActionForm action=confirm>
                     <label for="enroll-code">"Authentication code"</label>
                     <input id="enroll-code" name="code" inputmode="numeric" autocomplete="one-time-code" required
-                        maxlength="10" aria-invalid=field_error(confirm, "code")/>
-                    <ErrorAlert result=confirm/>
+                        maxlength="10" aria-invalid=field_error(confirmed, "code")/>
+                    <ErrorAlert result=confirmed/>
                     <button type="submit">"Confirm"</button>
                 </ActionForm>
             </div>
         })
     };
-    let body = if o.mfa_enrolled {
+    let body = if enrolled {
         view! {
             <p>
                 <span class="badge outcome-allowed">"On"</span>
-                {format!(" Recovery codes left: {}", o.recovery_codes_left)}
+                {format!(" Recovery codes left: {codes_left}")}
             </p>
             <details>
                 <summary>"Set up a new authenticator"</summary>
-                <ActionForm action=a.start>
+                <ActionForm action=start>
                     <label for="re-password">"Current password"</label>
                     <input id="re-password" type="password" name="password" autocomplete="current-password" required/>
                     <label for="re-code">"Code from your current authenticator"</label>
                     <input id="re-code" name="code" inputmode="numeric" required maxlength="10"/>
-                    <ErrorAlert result=start/>
+                    <ErrorAlert result=started/>
                     <button type="submit">"Set up a new authenticator"</button>
                 </ActionForm>
             </details>
             <details>
                 <summary>"Turn off two-factor authentication"</summary>
-                <ActionForm action=a.disable>
+                <ActionForm action=disable>
                     <label for="off-password">"Current password"</label>
                     <input id="off-password" type="password" name="password" autocomplete="current-password" required/>
                     <label for="off-code">"Authentication or recovery code"</label>
@@ -196,7 +153,7 @@ fn TwoFactor(o: SecurityOverview) -> impl IntoView {
                         <input type="checkbox" name="end_other_sessions" value="on" checked/>
                         "Also sign out my other sessions"
                     </label>
-                    <ErrorAlert result=disable/>
+                    <ErrorAlert result=disabled/>
                     <button type="submit" class="button-danger">"Turn off two-factor authentication"</button>
                 </ActionForm>
             </details>
@@ -205,17 +162,19 @@ fn TwoFactor(o: SecurityOverview) -> impl IntoView {
     } else {
         view! {
             <p><span class="badge outcome-failed">"Off"</span></p>
-            <ActionForm action=a.start>
+            <ActionForm action=start>
                 <label for="enroll-password">"Current password"</label>
                 <input id="enroll-password" type="password" name="password" autocomplete="current-password" required
-                    aria-invalid=field_error(start, "password")/>
-                <ErrorAlert result=start/>
+                    aria-invalid=field_error(started, "password")/>
+                <ErrorAlert result=started/>
                 <button type="submit">"Set up two-factor authentication"</button>
             </ActionForm>
         }
         .into_any()
     };
     view! {
+        {codes}
+        {warning}
         <section class="card narrow" aria-labelledby="mfa-title">
             <h2 id="mfa-title">"Two-factor authentication"</h2>
             {body}
@@ -242,8 +201,6 @@ fn StepUpStatus(o: SecurityOverview) -> impl IntoView {
 
 #[component]
 fn Pin(has_pin: bool) -> impl IntoView {
-    let a = expect_context::<SecurityActions>();
-    let result: Signal<Option<Result<(), AppError>>> = a.pin.value().into();
     view! {
         <section class="card narrow" aria-labelledby="pin-title">
             <h2 id="pin-title">"Analytics PIN"</h2>
@@ -251,28 +208,33 @@ fn Pin(has_pin: bool) -> impl IntoView {
                 {if has_pin { "A PIN is set. It unlocks analytics in place of a code." }
                  else { "Set a PIN of 6 to 12 digits to unlock analytics without your phone." }}
             </p>
-            <ActionForm action=a.pin>
-                <label for="pin-password">"Current password"</label>
-                <input id="pin-password" type="password" name="password" autocomplete="current-password" required
-                    aria-invalid=field_error(result, "password")/>
-                <label for="pin-new">"New PIN"</label>
-                <input id="pin-new" type="password" name="pin" inputmode="numeric" autocomplete="off" required
-                    minlength="6" maxlength="12" aria-invalid=field_error(result, "pin")/>
-                <ErrorAlert result/>
-                <SuccessNote result message="PIN saved."/>
-                <button type="submit">"Save PIN"</button>
-            </ActionForm>
+            <DoneNote key="pin" message="PIN saved."/>
+            <PinForm/>
         </section>
     }
 }
 
+#[island]
+fn PinForm() -> impl IntoView {
+    let (action, result) = form_action::<SetAnalyticsPin>();
+    view! {
+        <ActionForm action>
+            <label for="pin-password">"Current password"</label>
+            <input id="pin-password" type="password" name="password" autocomplete="current-password" required
+                aria-invalid=field_error(result, "password")/>
+            <label for="pin-new">"New PIN"</label>
+            <input id="pin-new" type="password" name="pin" inputmode="numeric" autocomplete="off" required
+                minlength="6" maxlength="12" aria-invalid=field_error(result, "pin")/>
+            <ErrorAlert result/>
+            <button type="submit">"Save PIN"</button>
+        </ActionForm>
+    }
+}
+
 #[component]
-fn Sessions(o: SecurityOverview) -> impl IntoView {
-    let a = expect_context::<SecurityActions>();
-    let revoke: Signal<Option<Result<(), AppError>>> = a.revoke.value().into();
-    let others = o.sessions.iter().filter(|s| !s.current).count();
-    let rows = o
-        .sessions
+fn Sessions(sessions: Vec<SessionInfo>) -> impl IntoView {
+    let others = sessions.iter().filter(|s| !s.current).count();
+    let rows = sessions
         .into_iter()
         .map(|s| {
             let label =
@@ -280,13 +242,7 @@ fn Sessions(o: SecurityOverview) -> impl IntoView {
             let action = if s.current {
                 view! { <span class="badge">"This device"</span> }.into_any()
             } else {
-                view! {
-                    <ActionForm action=a.revoke>
-                        <input type="hidden" name="session_id" value=s.id.clone()/>
-                        <button type="submit" class="button-secondary" aria-label=label>"End session"</button>
-                    </ActionForm>
-                }
-                .into_any()
+                view! { <EndSession session_id=s.id.clone() label/> }.into_any()
             };
             view! {
                 <tr>
@@ -302,6 +258,8 @@ fn Sessions(o: SecurityOverview) -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="sessions-title">
             <h2 id="sessions-title">"Sessions"</h2>
+            <DoneNote key="session" message="That session is signed out."/>
+            <DoneNote key="sessions" message="Your other sessions are signed out."/>
             <table class="table">
                 <thead>
                     <tr>
@@ -314,75 +272,88 @@ fn Sessions(o: SecurityOverview) -> impl IntoView {
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
-            <ErrorAlert result=revoke/>
-            {(others > 0).then(|| view! {
-                <ActionForm action=a.revoke_others>
-                    <button type="submit" class="button-secondary">"End all other sessions"</button>
-                </ActionForm>
-            })}
+            {(others > 0).then(|| view! { <EndOtherSessions/> })}
         </section>
+    }
+}
+
+#[island]
+fn EndSession(session_id: String, label: String) -> impl IntoView {
+    let (action, result) = form_action::<RevokeSession>();
+    view! {
+        <ActionForm action>
+            <input type="hidden" name="session_id" value=session_id/>
+            <button type="submit" class="button-secondary" aria-label=label>"End session"</button>
+            <ErrorAlert result/>
+        </ActionForm>
+    }
+}
+
+#[island]
+fn EndOtherSessions() -> impl IntoView {
+    let (action, result) = form_action::<RevokeOtherSessions>();
+    view! {
+        <ActionForm action>
+            <button type="submit" class="button-secondary">"End all other sessions"</button>
+            <ErrorAlert result/>
+        </ActionForm>
     }
 }
 
 #[component]
 fn Password() -> impl IntoView {
-    let a = expect_context::<SecurityActions>();
-    let result: Signal<Option<Result<(), AppError>>> = a.password.value().into();
     view! {
         <section class="card narrow" aria-labelledby="password-title">
             <h2 id="password-title">"Password"</h2>
-            <ActionForm action=a.password>
-                <label for="pw-current">"Current password"</label>
-                <input id="pw-current" type="password" name="current_password" autocomplete="current-password" required
-                    aria-invalid=field_error(result, "password")/>
-                <label for="pw-new">"New password"</label>
-                <input id="pw-new" type="password" name="new_password" autocomplete="new-password" required
-                    minlength="8" maxlength="128" aria-invalid=field_error(result, "new_password")/>
-                <label class="checkbox">
-                    <input type="checkbox" name="end_other_sessions" value="on" checked/>
-                    "Sign out my other sessions"
-                </label>
-                <ErrorAlert result/>
-                <SuccessNote result message="Password changed."/>
-                <button type="submit">"Change password"</button>
-            </ActionForm>
+            <DoneNote key="password" message="Password changed."/>
+            <PasswordForm/>
         </section>
+    }
+}
+
+#[island]
+fn PasswordForm() -> impl IntoView {
+    let (action, result) = form_action::<ChangePassword>();
+    view! {
+        <ActionForm action>
+            <label for="pw-current">"Current password"</label>
+            <input id="pw-current" type="password" name="current_password" autocomplete="current-password" required
+                aria-invalid=field_error(result, "password")/>
+            <label for="pw-new">"New password"</label>
+            <input id="pw-new" type="password" name="new_password" autocomplete="new-password" required
+                minlength="8" maxlength="128" aria-invalid=field_error(result, "new_password")/>
+            <label class="checkbox">
+                <input type="checkbox" name="end_other_sessions" value="on" checked/>
+                "Sign out my other sessions"
+            </label>
+            <ErrorAlert result/>
+            <button type="submit">"Change password"</button>
+        </ActionForm>
     }
 }
 
 #[component]
 pub fn StepUpPage() -> impl IntoView {
-    let totp = ServerAction::<StepUp>::new();
-    let pin = ServerAction::<StepUp>::new();
-    let email = ServerAction::<StepUp>::new();
-    let send = ServerAction::<SendStepUpCode>::new();
-    let overview = gated(
-        OWN_SECURITY,
-        move || (totp.version().get(), pin.version().get(), email.version().get()),
-        |_| get_security(),
-    );
+    let next = crate::auth::api::safe_next(use_query_map().read_untracked().get("next").as_deref());
     view! {
         <Title text="Verify it's you · Gatehouse"/>
         <Page>
-            <StepUpForms totp pin email send overview/>
+            <StepUpForms next/>
         </Page>
     }
 }
 
-#[component]
-fn StepUpForms(
-    totp: ServerAction<StepUp>,
-    pin: ServerAction<StepUp>,
-    email: ServerAction<StepUp>,
-    send: ServerAction<SendStepUpCode>,
-    overview: Resource<Result<SecurityOverview, AppError>>,
-) -> impl IntoView {
-    let query = use_query_map();
-    let next = move || crate::auth::api::safe_next(query.read().get("next").as_deref());
-    let totp_result: Signal<Option<Result<(), AppError>>> = totp.value().into();
-    let pin_result: Signal<Option<Result<(), AppError>>> = pin.value().into();
-    let email_result: Signal<Option<Result<(), AppError>>> = email.value().into();
-    let send_result: Signal<Option<Result<(), AppError>>> = send.value().into();
+/// The three ways to unlock, each reloading what the page says about the lock.
+#[island]
+fn StepUpForms(next: String) -> impl IntoView {
+    let (totp, totp_result) = form_action::<StepUp>();
+    let (pin, pin_result) = form_action::<StepUp>();
+    let (email, email_result) = form_action::<StepUp>();
+    let (send, send_result) = form_action::<SendStepUpCode>();
+    let overview =
+        Resource::new(move || (totp.version().get(), pin.version().get(), email.version().get()), |_| get_security());
+    let next = StoredValue::new(next);
+    let next = move || next.get_value();
     view! {
         <section class="card narrow">
             <h1>"Verify it's you"</h1>

@@ -83,11 +83,14 @@ async fn save_settings(
     Ok(())
 }
 
-/// Saves name, timezone and currency. Requires `org.settings.manage`.
+/// Saves name, timezone and currency, then reloads the settings page (the name shows in the
+/// header). Requires `org.settings.manage`.
 #[server(prefix = "/api", endpoint = "orgs/settings/update")]
 pub async fn update_org_settings(name: String, timezone: String, currency: String) -> Result<(), AppError> {
     let cx = guard(&ORG_SETTINGS).await?;
-    save_settings(cx, name, timezone, currency, false).await
+    save_settings(cx, name, timezone, currency, false).await?;
+    leptos_axum::redirect("/settings/organization?done=settings");
+    Ok(())
 }
 
 /// Saves the settings and opens the workspace to every member. Requires `org.settings.manage`.

@@ -4,14 +4,13 @@ use super::CURRENCIES;
 use super::api::{
     CompleteOnboarding, CreateOrganization, ORG_SETTINGS, OrgSettings, UpdateOrgSettings, get_org_settings,
 };
-use crate::error::AppError;
-use crate::ui::{ErrorAlert, Loaded, Page, SuccessNote, field_error, gated, use_session};
+use crate::ui::{DoneNote, ErrorAlert, Loaded, Page, Submitted, field_error, form_action, gated};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 /// Name, timezone and currency inputs, filled with the current settings.
 #[component]
-fn SettingsFields(settings: OrgSettings, result: Signal<Option<Result<(), AppError>>>) -> impl IntoView {
+fn SettingsFields(settings: OrgSettings, result: Submitted<()>) -> impl IntoView {
     let timezone = settings.timezone.clone();
     let currency = settings.currency.clone();
     let timezones = settings
@@ -46,61 +45,60 @@ fn SettingsFields(settings: OrgSettings, result: Signal<Option<Result<(), AppErr
 
 #[component]
 pub fn OnboardingPage() -> impl IntoView {
-    let action = ServerAction::<CompleteOnboarding>::new();
     let settings = gated(ORG_SETTINGS, || (), |_| get_org_settings());
     view! {
         <Title text="Set up your organization · Gatehouse"/>
         <Page>
             <section class="card narrow">
                 <h1>"Set up your organization"</h1>
-                <Loaded resource=settings render={move |s: OrgSettings| view! { <Onboarding settings=s action/> }}/>
+                <Loaded resource=settings render={|s: OrgSettings| view! { <Onboarding settings=s/> }}/>
             </section>
         </Page>
     }
 }
 
 #[component]
-fn Onboarding(settings: OrgSettings, action: ServerAction<CompleteOnboarding>) -> impl IntoView {
-    let result: Signal<Option<Result<(), AppError>>> = action.value().into();
+fn Onboarding(settings: OrgSettings) -> impl IntoView {
     if settings.onboarding_complete {
         return view! { <p>"Onboarding is complete. " <a href="/">"Go to the workspace"</a></p> }.into_any();
     }
     view! {
         <p class="muted">"Until this is done, only owners and admins can use the workspace."</p>
+        <OnboardingForm settings/>
+    }
+    .into_any()
+}
+
+#[island]
+fn OnboardingForm(settings: OrgSettings) -> impl IntoView {
+    let (action, result) = form_action::<CompleteOnboarding>();
+    view! {
         <ActionForm action>
             <SettingsFields settings result/>
             <ErrorAlert result/>
             <button type="submit" disabled=move || action.pending().get()>"Finish setup"</button>
         </ActionForm>
     }
-    .into_any()
 }
 
 #[component]
 pub fn OrgSettingsPage() -> impl IntoView {
-    let ctx = use_session();
-    let action = ServerAction::<UpdateOrgSettings>::new();
-    let settings = gated(ORG_SETTINGS, move || action.version().get(), |_| get_org_settings());
-    // The organization's name shows in the header: reload the session after a save.
-    Effect::new(move |_| {
-        if matches!(action.value().get(), Some(Ok(()))) {
-            ctx.reload();
-        }
-    });
+    let settings = gated(ORG_SETTINGS, || (), |_| get_org_settings());
     view! {
         <Title text="Organization settings · Gatehouse"/>
         <Page>
             <section class="card narrow">
                 <h1>"Organization settings"</h1>
-                <Loaded resource=settings render={move |s: OrgSettings| view! { <OrgSettingsForm settings=s action/> }}/>
+                // A save reloads this page (the name shows in the header).
+                <DoneNote key="settings" message="Settings saved."/>
+                <Loaded resource=settings render={|s: OrgSettings| view! { <OrgSettingsDetails settings=s/> }}/>
             </section>
         </Page>
     }
 }
 
 #[component]
-fn OrgSettingsForm(settings: OrgSettings, action: ServerAction<UpdateOrgSettings>) -> impl IntoView {
-    let result: Signal<Option<Result<(), AppError>>> = action.value().into();
+fn OrgSettingsDetails(settings: OrgSettings) -> impl IntoView {
     view! {
         <p class="muted">"Address: " <code>{settings.slug.clone()}</code></p>
         {(!settings.onboarding_complete).then(|| view! {
@@ -108,10 +106,17 @@ fn OrgSettingsForm(settings: OrgSettings, action: ServerAction<UpdateOrgSettings
                 "Onboarding is not complete. " <a href="/onboarding">"Finish setup"</a>
             </p>
         })}
+        <OrgSettingsForm settings/>
+    }
+}
+
+#[island]
+fn OrgSettingsForm(settings: OrgSettings) -> impl IntoView {
+    let (action, result) = form_action::<UpdateOrgSettings>();
+    view! {
         <ActionForm action>
             <SettingsFields settings result/>
             <ErrorAlert result/>
-            <SuccessNote result message="Settings saved."/>
             <button type="submit" disabled=move || action.pending().get()>"Save changes"</button>
         </ActionForm>
     }
@@ -119,23 +124,22 @@ fn OrgSettingsForm(settings: OrgSettings, action: ServerAction<UpdateOrgSettings
 
 #[component]
 pub fn NewOrganizationPage() -> impl IntoView {
-    let action = ServerAction::<CreateOrganization>::new();
     view! {
         <Title text="New organization · Gatehouse"/>
         <Page>
             <section class="card narrow">
                 <h1>"New organization"</h1>
                 <p class="muted">"You will be its owner. You can switch between organizations at any time."</p>
-                <CreateOrganizationForm action/>
+                <CreateOrganizationForm/>
             </section>
         </Page>
     }
 }
 
-/// The form that creates an organization owned by the caller (its page owns the action).
-#[component]
-pub fn CreateOrganizationForm(action: ServerAction<CreateOrganization>) -> impl IntoView {
-    let result: Signal<Option<Result<(), AppError>>> = action.value().into();
+/// The form that creates an organization owned by the caller.
+#[island]
+pub fn CreateOrganizationForm() -> impl IntoView {
+    let (action, result) = form_action::<CreateOrganization>();
     view! {
         <ActionForm action>
             <label for="new-org-name">"Organization name"</label>

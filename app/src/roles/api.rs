@@ -21,7 +21,8 @@ pub async fn list_roles() -> Result<Vec<RoleView>, AppError> {
     super::server::list(&mut conn, cx.org_id()).await
 }
 
-/// Creates a custom role, starting from another role's permissions. Requires `roles.manage`.
+/// Creates a custom role, starting from another role's permissions, then reloads the
+/// catalog. Requires `roles.manage`.
 #[server(prefix = "/api", endpoint = "roles/create")]
 pub async fn create_role(name: String, description: String, template_id: Option<String>) -> Result<(), AppError> {
     let cx = guard(&ROLES_MANAGE).await?;
@@ -33,11 +34,13 @@ pub async fn create_role(name: String, description: String, template_id: Option<
     cx.audit(&mut tx, "roles.create", ("role", &role.id), json!({ "name": role.name, "after": role.permissions }))
         .await?;
     tx.commit().await?;
+    leptos_axum::redirect("/settings/roles?done=created");
     Ok(())
 }
 
 /// Adds (`enabled` = `true`) or removes (`false`) a permission of a custom role. Requires
-/// `roles.manage`; members holding the role get the change on their next request.
+/// `roles.manage`; members holding the role get the change on their next request. Reloads
+/// the catalog.
 #[server(prefix = "/api", endpoint = "roles/permission")]
 pub async fn set_role_permission(role_id: String, permission: String, enabled: String) -> Result<(), AppError> {
     let cx = guard(&ROLES_MANAGE).await?;
@@ -54,10 +57,11 @@ pub async fn set_role_permission(role_id: String, permission: String, enabled: S
     )
     .await?;
     tx.commit().await?;
+    leptos_axum::redirect("/settings/roles?done=updated");
     Ok(())
 }
 
-/// Deletes an unused custom role. Requires `roles.manage`.
+/// Deletes an unused custom role, then reloads the catalog. Requires `roles.manage`.
 #[server(prefix = "/api", endpoint = "roles/delete")]
 pub async fn delete_role(role_id: String) -> Result<(), AppError> {
     let cx = guard(&ROLES_MANAGE).await?;
@@ -66,5 +70,6 @@ pub async fn delete_role(role_id: String) -> Result<(), AppError> {
     let name = super::server::delete(&mut tx, cx.org_id(), &role_id).await?;
     cx.audit(&mut tx, "roles.delete", ("role", &role_id), json!({ "name": name })).await?;
     tx.commit().await?;
+    leptos_axum::redirect("/settings/roles?done=deleted");
     Ok(())
 }

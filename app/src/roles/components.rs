@@ -1,31 +1,14 @@
 //! `/settings/roles`: the role catalog.
 
 use super::api::{CreateRole, DeleteRole, ROLES_MANAGE, ROLES_READ, RoleView, SetRolePermission, list_roles};
-use crate::access::{BuiltinRole, Domain, Permission, decide};
-use crate::error::AppError;
-use crate::ui::{ErrorAlert, Loaded, Page, WhenAllowed, current_session, field_error, gated};
+use crate::access::{BuiltinRole, Domain, Permission};
+use crate::ui::{DoneNote, ErrorAlert, Loaded, Page, allowed, field_error, form_action, gated};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-#[derive(Clone, Copy)]
-struct RoleActions {
-    create: ServerAction<CreateRole>,
-    toggle: ServerAction<SetRolePermission>,
-    delete: ServerAction<DeleteRole>,
-    roles: Resource<Result<Vec<RoleView>, AppError>>,
-}
-
 #[component]
 pub fn RolesPage() -> impl IntoView {
-    let create = ServerAction::<CreateRole>::new();
-    let toggle = ServerAction::<SetRolePermission>::new();
-    let delete = ServerAction::<DeleteRole>::new();
-    let roles = gated(
-        ROLES_READ,
-        move || (create.version().get(), toggle.version().get(), delete.version().get()),
-        |_| list_roles(),
-    );
-    provide_context(RoleActions { create, toggle, delete, roles });
+    let roles = gated(ROLES_READ, || (), |_| list_roles());
     view! {
         <Title text="Roles · Gatehouse"/>
         <Page>
@@ -35,30 +18,27 @@ pub fn RolesPage() -> impl IntoView {
                     "What each role may do. Built-in roles are fixed; custom roles hold only organization "
                     "permissions, never more than the person who edits them holds."
                 </p>
+                // Every change reloads the catalog (`?done=…`).
+                <DoneNote key="created" message="Role created."/>
+                <DoneNote key="updated" message="Role updated."/>
+                <DoneNote key="deleted" message="Role deleted."/>
             </section>
-            <Catalog/>
+            {
+                // Inside the frame, where the caller's session is known.
+                let can_manage = allowed(&ROLES_MANAGE).is_ok();
+                view! { <Loaded resource=roles render={move |roles: Vec<RoleView>| view! { <Catalog roles can_manage/> }}/> }
+            }
         </Page>
     }
 }
 
 #[component]
-fn Catalog() -> impl IntoView {
-    let a = expect_context::<RoleActions>();
-    let toggle: Signal<Option<Result<(), AppError>>> = a.toggle.value().into();
-    let delete: Signal<Option<Result<(), AppError>>> = a.delete.value().into();
+fn Catalog(roles: Vec<RoleView>, can_manage: bool) -> impl IntoView {
+    let templates: Vec<(String, String)> = roles.iter().map(|r| (r.id.clone(), r.name.clone())).collect();
+    let cards = roles.into_iter().map(|role| view! { <RoleCard role can_manage/> }).collect_view();
     view! {
-        <ErrorAlert result=toggle/>
-        <ErrorAlert result=delete/>
-        <Loaded resource={a.roles} render={|roles: Vec<RoleView>| {
-            let templates = roles.clone();
-            let cards = roles.into_iter().map(|role| view! { <RoleCard role/> }).collect_view();
-            view! {
-                {cards}
-                <WhenAllowed requirement=ROLES_MANAGE>
-                    <NewRole templates=templates.clone()/>
-                </WhenAllowed>
-            }
-        }}/>
+        {cards}
+        {can_manage.then(|| view! { <NewRole templates/> })}
     }
 }
 
@@ -68,8 +48,7 @@ fn list(items: &[&str]) -> impl IntoView + use<> {
 }
 
 #[component]
-fn RoleCard(role: RoleView) -> impl IntoView {
-    let a = expect_context::<RoleActions>();
+fn RoleCard(role: RoleView, can_manage: bool) -> impl IntoView {
     let builtin = role.builtin.as_deref().and_then(BuiltinRole::from_key);
     let (title_id, labelled_by) = (format!("role-{}", role.id), format!("role-{}", role.id));
     let plain = builtin.map(|b| {
@@ -81,7 +60,6 @@ fn RoleCard(role: RoleView) -> impl IntoView {
         }
     });
     let editable = builtin.is_none();
-    let can_manage = current_session().is_some_and(|s| decide(Some(&s.access), &ROLES_MANAGE).is_ok());
     let groups = Domain::ALL
         .into_iter()
         .filter(|d| *d != Domain::Platform)
@@ -101,14 +79,7 @@ fn RoleCard(role: RoleView) -> impl IntoView {
                     let control = (editable && can_manage).then(|| {
                         let label = format!("{} {} {} {}", if has { "Remove" } else { "Add" }, p.label(), if has { "from" } else { "to" }, role.name);
                         view! {
-                            <ActionForm action=a.toggle attr:class="inline-form">
-                                <input type="hidden" name="role_id" value=role_id/>
-                                <input type="hidden" name="permission" value=p.key()/>
-                                <input type="hidden" name="enabled" value=if has { "false" } else { "true" }/>
-                                <button type="submit" class="link-button" aria-label=label>
-                                    {if has { "Remove" } else { "Add" }}
-                                </button>
-                            </ActionForm>
+                            <PermissionToggle role_id permission=p.key().to_string() add=!has label/>
                         }
                     });
                     let class = if has { "perm held" } else { "perm" };
@@ -121,12 +92,7 @@ fn RoleCard(role: RoleView) -> impl IntoView {
     let delete = (editable && can_manage && role.members == 0).then(|| {
         let label = format!("Delete the role {}", role.name);
         let role_id = role.id.clone();
-        view! {
-            <ActionForm action=a.delete attr:class="inline-form">
-                <input type="hidden" name="role_id" value=role_id/>
-                <button type="submit" class="button-danger" aria-label=label>"Delete role"</button>
-            </ActionForm>
-        }
+        view! { <DeleteRoleForm role_id label/> }
     });
     view! {
         <section class="card" aria-labelledby=labelled_by>
@@ -143,18 +109,45 @@ fn RoleCard(role: RoleView) -> impl IntoView {
     }
 }
 
-#[component]
-fn NewRole(templates: Vec<RoleView>) -> impl IntoView {
-    let a = expect_context::<RoleActions>();
-    let result: Signal<Option<Result<(), AppError>>> = a.create.value().into();
+/// Adds or removes one permission of a custom role; the catalog reloads on success.
+#[island]
+fn PermissionToggle(role_id: String, permission: String, add: bool, label: String) -> impl IntoView {
+    let (action, result) = form_action::<SetRolePermission>();
+    view! {
+        <ActionForm action attr:class="inline-form">
+            <input type="hidden" name="role_id" value=role_id/>
+            <input type="hidden" name="permission" value=permission/>
+            <input type="hidden" name="enabled" value=if add { "true" } else { "false" }/>
+            <button type="submit" class="link-button" aria-label=label>{if add { "Add" } else { "Remove" }}</button>
+            <ErrorAlert result/>
+        </ActionForm>
+    }
+}
+
+#[island]
+fn DeleteRoleForm(role_id: String, label: String) -> impl IntoView {
+    let (action, result) = form_action::<DeleteRole>();
+    view! {
+        <ActionForm action attr:class="inline-form">
+            <input type="hidden" name="role_id" value=role_id/>
+            <button type="submit" class="button-danger" aria-label=label>"Delete role"</button>
+            <ErrorAlert result/>
+        </ActionForm>
+    }
+}
+
+/// `templates`: each role's id and name, to start a new role from.
+#[island]
+fn NewRole(templates: Vec<(String, String)>) -> impl IntoView {
+    let (action, result) = form_action::<CreateRole>();
     let options = templates
         .into_iter()
-        .map(|r| view! { <option value=r.id>{format!("Start from {}", r.name)}</option> })
+        .map(|(id, name)| view! { <option value=id>{format!("Start from {name}")}</option> })
         .collect_view();
     view! {
         <section class="card narrow" aria-labelledby="new-role-title">
             <h2 id="new-role-title">"New custom role"</h2>
-            <ActionForm action=a.create>
+            <ActionForm action>
                 <label for="role-name">"Name"</label>
                 <input id="role-name" name="name" required maxlength="50" aria-invalid=field_error(result, "name")/>
                 <label for="role-description">"Description (optional)"</label>

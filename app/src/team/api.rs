@@ -41,8 +41,9 @@ pub async fn list_assignable_roles() -> Result<Vec<AssignableRole>, AppError> {
     super::server::roles(&mut conn, &cx.access, cx.org_id()).await
 }
 
-/// Gives a member another role. Requires `team.manage`; see `server::change_role` for the
-/// rules (never your own role, never more than you hold, always one owner left).
+/// Gives a member another role, then reloads the member's page. Requires `team.manage`; see
+/// `server::change_role` for the rules (never your own role, never more than you hold,
+/// always one owner left).
 #[server(prefix = "/api", endpoint = "team/member/role")]
 pub async fn change_member_role(member_id: String, role_id: String) -> Result<(), AppError> {
     let cx = guard(&TEAM_MANAGE).await?;
@@ -57,6 +58,7 @@ pub async fn change_member_role(member_id: String, role_id: String) -> Result<()
     )
     .await?;
     tx.commit().await?;
+    leptos_axum::redirect(&format!("/settings/team/{member_id}?done=role"));
     Ok(())
 }
 
@@ -147,5 +149,7 @@ pub async fn answer_ownership(transfer_id: String, accept: String) -> Result<(),
     )
     .await?;
     tx.commit().await?;
+    // The home page, where the offer was answered, shows the new standing.
+    leptos_axum::redirect("/");
     Ok(())
 }

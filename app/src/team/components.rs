@@ -2,14 +2,14 @@
 //! owner or admin takes: change role, force sign-out, remove.
 
 use super::api::{
-    AnswerOwnership, AssignableRole, ChangeMemberRole, ForceSignOut, Member, OfferOwnership, OwnershipOffer, PICK_ROLE,
+    AnswerOwnership, AssignableRole, ChangeMemberRole, ForceSignOut, Member, OfferOwnership, OwnershipOffer,
     RemoveMember, TEAM_MANAGE, TEAM_READ, get_member, list_assignable_roles, list_members,
 };
 use crate::access::{Permission, Requirement};
 use crate::error::AppError;
 use crate::invitations::api::TEAM_INVITE;
-use crate::invitations::components::{InvitationPanel, Invitations};
-use crate::ui::{ErrorAlert, Loaded, Page, SuccessNote, WhenAllowed, current_session, gated};
+use crate::invitations::components::Invitations;
+use crate::ui::{DoneNote, ErrorAlert, Loaded, Page, SuccessNote, WhenAllowed, current_session, form_action, gated};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -17,7 +17,6 @@ use leptos_router::hooks::use_params_map;
 #[component]
 pub fn TeamPage() -> impl IntoView {
     let members = gated(TEAM_READ, || (), |_| list_members());
-    let panel = InvitationPanel::new();
     view! {
         <Title text="Team · Gatehouse"/>
         <Page>
@@ -26,7 +25,7 @@ pub fn TeamPage() -> impl IntoView {
                 <Roster members/>
             </section>
             <WhenAllowed requirement=TEAM_INVITE>
-                <Invitations panel/>
+                <Invitations/>
             </WhenAllowed>
         </Page>
     }
@@ -127,139 +126,161 @@ fn RosterTable(members: Vec<Member>) -> impl IntoView {
     }
 }
 
-/// The member page's actions and data, above the page frame (which may render its content
-/// twice on the server) so results and loads happen once.
-#[derive(Clone, Copy)]
-struct MemberActions {
-    role: ServerAction<ChangeMemberRole>,
-    sign_out: ServerAction<ForceSignOut>,
-    remove: ServerAction<RemoveMember>,
-    member: Resource<Result<Member, AppError>>,
-    roles: Resource<Result<Vec<AssignableRole>, AppError>>,
-    offer: ServerAction<OfferOwnership>,
+/// What the caller may do on a member's page (decided on the server, where the session is).
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct MayDo {
+    /// `team.manage`.
+    manage: bool,
+    /// `org.ownership.transfer` (offering also needs step-up, which the server checks).
+    offer: bool,
+    /// The caller's user id: nobody manages their own membership here.
+    me: String,
 }
 
+/// A member's facts and the actions on them, drawn on the server; a role change reloads the
+/// page (`?done=role`).
 #[component]
 pub fn MemberPage() -> impl IntoView {
-    let params = use_params_map();
-    let role = ServerAction::<ChangeMemberRole>::new();
-    let member = gated(
-        TEAM_READ,
-        move || (params.read().get("id").unwrap_or_default(), role.version().get()),
-        |(id, _)| get_member(id),
-    );
-    let roles = gated(PICK_ROLE, || (), |_| list_assignable_roles());
-    provide_context(MemberActions {
-        role,
-        sign_out: ServerAction::new(),
-        remove: ServerAction::new(),
-        member,
-        roles,
-        offer: ServerAction::new(),
-    });
+    let member_id = use_params_map().read_untracked().get("id").unwrap_or_default();
+    let member = gated(TEAM_READ, move || member_id.clone(), get_member);
+    let roles = gated(TEAM_MANAGE, || (), |_| list_assignable_roles());
     view! {
         <Title text="Member · Gatehouse"/>
         <Page>
-            <MemberDetails/>
+            {
+                // Inside the frame, where the caller's session is known.
+                let may = current_session().map(|s| MayDo {
+                    manage: s.access.allows(&TEAM_MANAGE),
+                    offer: s.access.allows(&OFFER_VISIBLE),
+                    me: s.access.user_id.clone(),
+                });
+                may.map(|may| view! {
+                    <Loaded resource=member render={move |m: Member| view! { <MemberCard m may=may.clone() roles/> }}/>
+                })
+            }
         </Page>
     }
 }
 
 #[component]
-fn MemberDetails() -> impl IntoView {
-    let a = expect_context::<MemberActions>();
-    view! { <Loaded resource={a.member} render={|m: Member| view! { <MemberCard m/> }}/> }
-}
-
-#[component]
-fn MemberCard(m: Member) -> impl IntoView {
-    let (for_actions, for_owner) = (m.clone(), m.clone());
-    view! {
-                        <section class="card narrow">
-                            <p><a href="/settings/team">"← Team"</a></p>
-                            <h1>{m.name.clone()}</h1>
-                            <dl class="facts">
-                                <dt>"Email"</dt><dd>{m.email.clone()}</dd>
-                                <dt>"Role"</dt><dd><span class="badge">{m.role_name.clone()}</span></dd>
-                                <dt>"Two-factor"</dt><dd>{two_factor_badge(&m)}</dd>
-                                <dt>"Joined"</dt><dd>{m.joined.clone()}</dd>
-                                <dt>"Last active"</dt><dd>{m.last_active.clone().unwrap_or_else(|| "—".into())}</dd>
-                            </dl>
-                            {m.role_conflict.then(|| view! {
-                                <p class="alert alert-info" role="note">
-                                    "This person holds a different role in another organization. Here they have "
-                                    "only the permissions of their role here."
-                                </p>
-                            })}
-                        </section>
-                        <WhenAllowed requirement=TEAM_MANAGE>
-                            <MemberActionsPanel member=for_actions.clone()/>
-                        </WhenAllowed>
-                        <WhenAllowed requirement=OFFER_VISIBLE>
-                            <OwnershipPanel member=for_owner.clone()/>
-                        </WhenAllowed>
-    }
-}
-
-#[component]
-fn MemberActionsPanel(member: Member) -> impl IntoView {
-    let a = expect_context::<MemberActions>();
-    let own = current_session().is_some_and(|s| s.access.user_id == member.user_id);
-    if own {
-        return view! {
-            <section class="card narrow">
-                <p class="muted">"This is you. Another owner or admin manages your membership."</p>
-            </section>
+fn MemberCard(m: Member, may: MayDo, roles: Resource<Result<Vec<AssignableRole>, AppError>>) -> impl IntoView {
+    let own = may.me == m.user_id;
+    let actions = may.manage.then(|| {
+        if own {
+            view! {
+                <section class="card narrow">
+                    <p class="muted">"This is you. Another owner or admin manages your membership."</p>
+                </section>
+            }
+            .into_any()
+        } else {
+            view! { <MemberActions member=m.clone() roles/> }.into_any()
         }
-        .into_any();
+    });
+    let ownership = (may.offer && !own && m.role_key != "owner").then(|| view! { <OwnershipPanel member=m.clone()/> });
+    view! {
+        <section class="card narrow">
+            <p><a href="/settings/team">"← Team"</a></p>
+            <h1>{m.name.clone()}</h1>
+            <dl class="facts">
+                <dt>"Email"</dt><dd>{m.email.clone()}</dd>
+                <dt>"Role"</dt><dd><span class="badge">{m.role_name.clone()}</span></dd>
+                <dt>"Two-factor"</dt><dd>{two_factor_badge(&m)}</dd>
+                <dt>"Joined"</dt><dd>{m.joined.clone()}</dd>
+                <dt>"Last active"</dt><dd>{m.last_active.clone().unwrap_or_else(|| "—".into())}</dd>
+            </dl>
+            {m.role_conflict.then(|| view! {
+                <p class="alert alert-info" role="note">
+                    "This person holds a different role in another organization. Here they have "
+                    "only the permissions of their role here."
+                </p>
+            })}
+        </section>
+        {actions}
+        {ownership}
     }
-    let roles = a.roles;
-    let role_result: Signal<Option<Result<(), AppError>>> = a.role.value().into();
-    let sign_out_result: Signal<Option<Result<(), AppError>>> = a.sign_out.value().into();
-    let remove_result: Signal<Option<Result<(), AppError>>> = a.remove.value().into();
+}
+
+/// A role's choice in the role picker.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct RoleOption {
+    id: String,
+    label: String,
+    selected: bool,
+}
+
+#[component]
+fn MemberActions(member: Member, roles: Resource<Result<Vec<AssignableRole>, AppError>>) -> impl IntoView {
     let current = member.role_id.clone();
-    let (role_id, sign_out_id, remove_id) = (member.id.clone(), member.id.clone(), member.id.clone());
+    let member_id = member.id.clone();
     let options = move |roles: Vec<AssignableRole>| {
         roles
             .into_iter()
-            .map(|r| {
-                let label = if r.assignable { r.name.clone() } else { format!("{} (holds more than you)", r.name) };
-                view! { <option value=r.id.clone() selected=r.id == current>{label}</option> }
+            .map(|r| RoleOption {
+                label: if r.assignable { r.name.clone() } else { format!("{} (holds more than you)", r.name) },
+                selected: r.id == current,
+                id: r.id,
             })
-            .collect_view()
+            .collect::<Vec<_>>()
     };
     view! {
         <section class="card narrow" aria-labelledby="role-title">
             <h2 id="role-title">"Role"</h2>
-            <ActionForm action=a.role>
-                <input type="hidden" name="member_id" value=role_id/>
-                <label for="role-select">"New role"</label>
-                <Loaded resource=roles render={move |list: Vec<AssignableRole>| view! {
-                    <select id="role-select" name="role_id">{options(list)}</select>
-                }}/>
-                <ErrorAlert result=role_result/>
-                <SuccessNote result=role_result message="Role changed."/>
-                <button type="submit">"Change role"</button>
-            </ActionForm>
+            <DoneNote key="role" message="Role changed."/>
+            <Loaded resource=roles render={move |list: Vec<AssignableRole>| view! {
+                <RoleForm member_id=member_id.clone() options=options(list)/>
+            }}/>
         </section>
         <section class="card narrow" aria-labelledby="access-title">
             <h2 id="access-title">"Sessions and membership"</h2>
-            <ActionForm action=a.sign_out>
-                <input type="hidden" name="member_id" value=sign_out_id/>
-                <p class="muted">"Ends every session they have in this organization; they sign in again to come back."</p>
-                <ErrorAlert result=sign_out_result/>
-                <SuccessNote result=sign_out_result message="Signed out of this organization everywhere."/>
-                <button type="submit" class="button-secondary">"Force sign-out"</button>
-            </ActionForm>
-            <ActionForm action=a.remove>
-                <input type="hidden" name="member_id" value=remove_id/>
-                <p class="muted">"Removes them and their grants from this organization at once."</p>
-                <ErrorAlert result=remove_result/>
-                <button type="submit" class="button-danger">"Remove from organization"</button>
-            </ActionForm>
+            <SignOutForm member_id=member.id.clone()/>
+            <RemoveForm member_id=member.id/>
         </section>
     }
-    .into_any()
+}
+
+#[island]
+fn RoleForm(member_id: String, options: Vec<RoleOption>) -> impl IntoView {
+    let (action, result) = form_action::<ChangeMemberRole>();
+    let options =
+        options.into_iter().map(|o| view! { <option value=o.id selected=o.selected>{o.label}</option> }).collect_view();
+    view! {
+        <ActionForm action>
+            <input type="hidden" name="member_id" value=member_id/>
+            <label for="role-select">"New role"</label>
+            <select id="role-select" name="role_id">{options}</select>
+            <ErrorAlert result/>
+            <button type="submit">"Change role"</button>
+        </ActionForm>
+    }
+}
+
+#[island]
+fn SignOutForm(member_id: String) -> impl IntoView {
+    let (action, result) = form_action::<ForceSignOut>();
+    view! {
+        <ActionForm action>
+            <input type="hidden" name="member_id" value=member_id/>
+            <p class="muted">"Ends every session they have in this organization; they sign in again to come back."</p>
+            <ErrorAlert result/>
+            <SuccessNote result message="Signed out of this organization everywhere."/>
+            <button type="submit" class="button-secondary">"Force sign-out"</button>
+        </ActionForm>
+    }
+}
+
+/// Removing reloads the roster (the server function says so).
+#[island]
+fn RemoveForm(member_id: String) -> impl IntoView {
+    let (action, result) = form_action::<RemoveMember>();
+    view! {
+        <ActionForm action>
+            <input type="hidden" name="member_id" value=member_id/>
+            <p class="muted">"Removes them and their grants from this organization at once."</p>
+            <ErrorAlert result/>
+            <button type="submit" class="button-danger">"Remove from organization"</button>
+        </ActionForm>
+    }
 }
 
 /// Who sees the ownership panel (the server also asks for step-up when offering).
@@ -267,61 +288,51 @@ const OFFER_VISIBLE: Requirement = Requirement::all(&[Permission::OrgOwnershipTr
 
 #[component]
 fn OwnershipPanel(member: Member) -> impl IntoView {
-    let a = expect_context::<MemberActions>();
-    let own = current_session().is_some_and(|s| s.access.user_id == member.user_id);
-    if own || member.role_key == "owner" {
-        return None;
-    }
-    let result: Signal<Option<Result<(), AppError>>> = a.offer.value().into();
-    let label = format!("Offer ownership to {}", member.name);
-    Some(view! {
+    view! {
         <section class="card narrow" aria-labelledby="ownership-title">
             <h2 id="ownership-title">"Ownership"</h2>
             <p class="muted">
                 "Hand the organization to this member. Nothing changes until they accept; then they become "
                 "owner and you become admin."
             </p>
-            <ActionForm action=a.offer>
-                <input type="hidden" name="member_id" value=member.id.clone()/>
-                <ErrorAlert result/>
-                <SuccessNote result message="Offer sent: it waits for their answer for 7 days."/>
-                <button type="submit" class="button-secondary">{label}</button>
-            </ActionForm>
+            <OfferForm member_id=member.id label=format!("Offer ownership to {}", member.name)/>
         </section>
-    })
+    }
 }
 
-/// The banner on the home page of a member who was offered ownership (the home page owns
-/// the offer and the answer action).
-#[component]
-pub fn OwnershipOfferBanner(
-    offer: Resource<Result<Option<OwnershipOffer>, AppError>>,
-    answer: ServerAction<AnswerOwnership>,
-) -> impl IntoView {
-    let result: Signal<Option<Result<(), AppError>>> = answer.value().into();
+#[island]
+fn OfferForm(member_id: String, label: String) -> impl IntoView {
+    let (action, result) = form_action::<OfferOwnership>();
     view! {
-        <Transition fallback=|| ()>
-            {move || Suspend::new(async move {
-                let Ok(Some(o)) = offer.await else { return None };
-                let (accept_id, decline_id) = (o.id.clone(), o.id.clone());
-                Some(view! {
-                    <section class="alert alert-warn" role="region" aria-label="Ownership offer">
-                        <p>{format!("{} offers you ownership of this organization (until {}).", o.from_name, o.expires)}</p>
-                        <ActionForm action=answer attr:class="inline-form">
-                            <input type="hidden" name="transfer_id" value=accept_id/>
-                            <input type="hidden" name="accept" value="true"/>
-                            <button type="submit">"Accept ownership"</button>
-                        </ActionForm>
-                        <ActionForm action=answer attr:class="inline-form">
-                            <input type="hidden" name="transfer_id" value=decline_id/>
-                            <input type="hidden" name="accept" value="false"/>
-                            <button type="submit" class="button-secondary">"Decline"</button>
-                        </ActionForm>
-                        <ErrorAlert result/>
-                    </section>
-                })
-            })}
-        </Transition>
-        <SuccessNote result message="Done."/>
+        <ActionForm action>
+            <input type="hidden" name="member_id" value=member_id/>
+            <ErrorAlert result/>
+            <SuccessNote result message="Offer sent: it waits for their answer for 7 days."/>
+            <button type="submit" class="button-secondary">{label}</button>
+        </ActionForm>
+    }
+}
+
+/// The banner on the home page of a member who was offered ownership. An answer reloads
+/// the home page (the server function says so), which then shows the new role.
+#[island]
+pub fn OwnershipOfferBanner(offer: OwnershipOffer) -> impl IntoView {
+    let (answer, result) = form_action::<AnswerOwnership>();
+    let (accept_id, decline_id) = (offer.id.clone(), offer.id.clone());
+    view! {
+        <section class="alert alert-warn" role="region" aria-label="Ownership offer">
+            <p>{format!("{} offers you ownership of this organization (until {}).", offer.from_name, offer.expires)}</p>
+            <ActionForm action=answer attr:class="inline-form">
+                <input type="hidden" name="transfer_id" value=accept_id/>
+                <input type="hidden" name="accept" value="true"/>
+                <button type="submit">"Accept ownership"</button>
+            </ActionForm>
+            <ActionForm action=answer attr:class="inline-form">
+                <input type="hidden" name="transfer_id" value=decline_id/>
+                <input type="hidden" name="accept" value="false"/>
+                <button type="submit" class="button-secondary">"Decline"</button>
+            </ActionForm>
+            <ErrorAlert result/>
+        </section>
     }
 }

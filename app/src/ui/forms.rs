@@ -2,10 +2,25 @@
 
 use crate::error::AppError;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+
+/// The result of a form's last submission, `None` before the first.
+pub type Submitted<T> = Signal<Option<Result<T, AppError>>>;
+
+/// A form's server action and the result of its last submission (for [`ErrorAlert`],
+/// [`SuccessNote`] and [`field_error`]).
+pub fn form_action<S>() -> (ServerAction<S>, Submitted<S::Output>)
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    let action = ServerAction::<S>::new();
+    (action, action.value().into())
+}
 
 /// The error of the last submission of a form, announced to screen readers.
 #[component]
-pub fn ErrorAlert<T>(result: Signal<Option<Result<T, AppError>>>) -> impl IntoView
+pub fn ErrorAlert<T>(result: Submitted<T>) -> impl IntoView
 where
     T: Clone + Send + Sync + 'static,
 {
@@ -22,7 +37,7 @@ where
 
 /// A confirmation after a successful submission.
 #[component]
-pub fn SuccessNote<T>(result: Signal<Option<Result<T, AppError>>>, message: &'static str) -> impl IntoView
+pub fn SuccessNote<T>(result: Submitted<T>, message: &'static str) -> impl IntoView
 where
     T: Clone + Send + Sync + 'static,
 {
@@ -31,11 +46,19 @@ where
 
 /// Whether the last submission failed on `field` (for `aria-invalid`).
 pub fn field_error<T: Clone + Send + Sync + 'static>(
-    result: Signal<Option<Result<T, AppError>>>,
+    result: Submitted<T>,
     field: &'static str,
 ) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
     move || match result.get() {
         Some(Err(error)) if error.field() == Some(field) => "true",
         _ => "false",
     }
+}
+
+/// The note a page shows once an action reloaded it with `?done=KEY`: server functions whose
+/// success changes what the page shows redirect there, with or without JavaScript.
+#[component]
+pub fn DoneNote(key: &'static str, message: &'static str) -> impl IntoView {
+    let done = leptos_router::hooks::use_query_map().read_untracked().get("done");
+    (done.as_deref() == Some(key)).then(|| view! { <p class="alert alert-ok" role="status">{message}</p> })
 }

@@ -2,12 +2,14 @@
 
 mod forms;
 mod gate;
+mod islands;
 mod layout;
 mod session;
 mod status;
 
-pub use forms::{ErrorAlert, SuccessNote, field_error};
+pub use forms::{DoneNote, ErrorAlert, Submitted, SuccessNote, field_error, form_action};
 pub use gate::{Loaded, Page, WhenAllowed, allowed, gated};
+pub use islands::HydrationMarker;
 pub use session::{CurrentSession, SessionCtx, current_session, provide_session, use_session};
 pub use status::{AccessDenied, ErrorPanel, NotFound};
 
