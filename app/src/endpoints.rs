@@ -6,7 +6,7 @@
 //! matrix (also in `docs/privileges.md`, kept equal to it by a test).
 
 use crate::access::{Access, BuiltinRole, Denial, OrgAccess, PermissionSet, Requirement, decide};
-use crate::{analytics, audit, auth, grants, invitations, mfa, orgs, outbox, roles, team};
+use crate::{analytics, audit, auth, finance, grants, invitations, mfa, orgs, outbox, roles, team};
 use server_fn::ServerFn;
 
 /// Who may call an endpoint.
@@ -109,6 +109,16 @@ pub const ENDPOINTS: &[Endpoint] = &[
     guarded(mfa::api::RevokeOtherSessions::PATH, "end one's other sessions", mfa::api::OWN_SECURITY),
     guarded(mfa::api::ChangePassword::PATH, "change one's password", mfa::api::OWN_SECURITY),
     guarded(analytics::api::AnalyticsAccess::PATH, "analytics access", analytics::api::ANALYTICS),
+    guarded(finance::api::ListCustomers::PATH, "list customers (masked)", finance::api::INVOICES_READ),
+    guarded(finance::api::RevealCustomer::PATH, "reveal a customer's details (audited)", finance::api::CUSTOMERS_PII),
+    guarded(finance::api::CreateCustomer::PATH, "add a customer", finance::api::INVOICES_CREATE),
+    guarded(finance::api::ListInvoices::PATH, "list invoices", finance::api::INVOICES_READ),
+    guarded(finance::api::GetInvoice::PATH, "read an invoice", finance::api::INVOICES_READ),
+    guarded(finance::api::CreateInvoice::PATH, "draft an invoice", finance::api::INVOICES_CREATE),
+    guarded(finance::api::UpdateInvoice::PATH, "edit a draft invoice", finance::api::INVOICES_UPDATE),
+    guarded(finance::api::DeleteInvoice::PATH, "delete a draft invoice", finance::api::INVOICES_UPDATE),
+    guarded(finance::api::IssueInvoice::PATH, "issue an invoice (numbered)", finance::api::INVOICES_CREATE),
+    guarded(finance::api::VoidInvoice::PATH, "void an invoice", finance::api::INVOICES_VOID),
 ];
 
 /// The endpoint at `path`, if the table has it.

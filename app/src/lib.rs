@@ -9,6 +9,7 @@ pub mod analytics;
 pub mod audit;
 pub mod auth;
 pub mod error;
+pub mod finance;
 pub mod grants;
 pub mod home;
 pub mod invitations;
@@ -147,6 +148,12 @@ fn Shell() -> impl IntoView {
                 <Route path=path!("/invite/:token") view=invitations::components::InvitePage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/outbox") view=outbox::components::OutboxPage ssr=SsrMode::Async/>
                 <Route path=path!("/settings/roles") view=roles::components::RolesPage ssr=SsrMode::Async/>
+                <Route path=path!("/finance/invoices") view=finance::components::InvoicesPage ssr=SsrMode::Async/>
+                <Route path=path!("/finance/invoices/new") view=finance::components::NewInvoicePage ssr=SsrMode::Async/>
+                <Route path=path!("/finance/invoices/:id") view=finance::components::InvoicePage ssr=SsrMode::Async/>
+                <Route path=path!("/finance/invoices/:id/edit") view=finance::components::EditInvoicePage ssr=SsrMode::Async/>
+                <Route path=path!("/finance/customers") view=finance::components::CustomersPage ssr=SsrMode::Async/>
+                <Route path=path!("/finance/customers/:id") view=finance::components::CustomerPage ssr=SsrMode::Async/>
         </Routes>
     }
 }

@@ -1,6 +1,7 @@
 //! `seed-demo`: organizations and users anyone can try at once (DESIGN §10). Idempotent:
 //! what exists is left alone, so a second run changes nothing.
 
+use crate::demo_finance::{ACME_FINANCE, GLOBEX_FINANCE, seed_finance};
 use app::access::{BuiltinRole, Permission, PermissionSet};
 use app::audit::{self, Actor, Event, Outcome};
 use app::auth::PasswordHasher;
@@ -93,6 +94,8 @@ pub struct SeedReport {
     pub grants: usize,
     pub custom_roles: usize,
     pub invitations: usize,
+    pub customers: usize,
+    pub invoices: usize,
 }
 
 pub async fn seed(db: &Db, hasher: &PasswordHasher, key: &SecretKey, now: i64) -> Result<SeedReport> {
@@ -247,6 +250,13 @@ pub async fn seed(db: &Db, hasher: &PasswordHasher, key: &SecretKey, now: i64) -
         .execute(&mut *tx)
         .await?;
         report.invitations += 1;
+    }
+    for (org, plan) in ORGS.iter().zip([&ACME_FINANCE, &GLOBEX_FINANCE]) {
+        let id = org_id(&mut tx, org.name).await?.ok_or(AppError::Internal)?;
+        let owner = user_id(&mut tx, org.owner).await?.ok_or(AppError::Internal)?;
+        let (customers, invoices) = seed_finance(&mut tx, &id, org.currency, org.timezone, &owner, plan, now).await?;
+        report.customers += customers;
+        report.invoices += invoices;
     }
     let secret = app::mfa::totp::from_base32(DEMO_TOTP_SECRET).ok_or(AppError::Internal)?;
     for email in TOTP_ENROLLED {

@@ -76,7 +76,7 @@ async fn run(command: Command, config: Config) -> Result<(), Box<dyn std::error:
             let report = demo::seed(&db, &hasher, &config.secret_key, db::now()).await?;
             println!(
                 "demo data: {} users, {} organizations, {} memberships, {} TOTP enrollments, {} grants, \
-                 {} custom roles, {} invitations created (password: {}, TOTP secret: {})",
+                 {} custom roles, {} invitations, {} customers, {} invoices created (password: {}, TOTP secret: {})",
                 report.users,
                 report.organizations,
                 report.memberships,
@@ -84,6 +84,8 @@ async fn run(command: Command, config: Config) -> Result<(), Box<dyn std::error:
                 report.grants,
                 report.custom_roles,
                 report.invitations,
+                report.customers,
+                report.invoices,
                 demo::DEMO_PASSWORD,
                 demo::DEMO_TOTP_SECRET
             );

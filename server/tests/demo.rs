@@ -10,6 +10,7 @@ use app::request::RequestMeta;
 use server::demo::{
     DEMO_PASSWORD, DEMO_TOTP_SECRET, GRANTS, INVITATIONS, MEMBERSHIPS, ORGS, SeedReport, TOTP_ENROLLED, USERS, seed,
 };
+use server::demo_finance::{ACME_FINANCE, GLOBEX_FINANCE};
 use support::count;
 
 db_test!(seeding_twice_changes_nothing, |t| {
@@ -25,10 +26,24 @@ db_test!(seeding_twice_changes_nothing, |t| {
             grants: GRANTS.len(),
             custom_roles: 1,
             invitations: INVITATIONS.len(),
+            customers: ACME_FINANCE.customers + GLOBEX_FINANCE.customers,
+            invoices: ACME_FINANCE.invoices + GLOBEX_FINANCE.invoices,
         }
     );
-    let tables =
-        ["users", "organizations", "roles", "memberships", "subscriptions", "grants", "invitations", "audit_events"];
+    let tables = [
+        "users",
+        "organizations",
+        "roles",
+        "memberships",
+        "subscriptions",
+        "grants",
+        "invitations",
+        "audit_events",
+        "customers",
+        "invoices",
+        "invoice_lines",
+        "invoice_counters",
+    ];
     let mut before = Vec::new();
     for table in tables {
         before.push(count(&t.db, table).await);

@@ -56,6 +56,18 @@ fn fields(path: &str) -> &'static [&'static str] {
         "/api/security/step_up" => &["method", "code", "next"],
         "/api/security/sessions/revoke" => &["session_id"],
         "/api/security/password" => &["current_password", "new_password", "end_other_sessions"],
+        "/api/finance/customers" => &[],
+        "/api/finance/customers/reveal" => &["customer_id"],
+        "/api/finance/customers/create" => &["name", "email", "phone", "address", "marketing_consent"],
+        "/api/finance/invoices" => &["status", "after"],
+        "/api/finance/invoice" | "/api/finance/invoices/delete" | "/api/finance/invoices/issue" => &["invoice_id"],
+        "/api/finance/invoices/void" => &["invoice_id", "reason"],
+        "/api/finance/invoices/create" => {
+            &["customer_id", "due_on", "description[0]", "quantity[0]", "unit_price[0]", "tax_rate[0]"]
+        }
+        "/api/finance/invoices/update" => {
+            &["invoice_id", "customer_id", "due_on", "description[0]", "quantity[0]", "unit_price[0]", "tax_rate[0]"]
+        }
         other => panic!("{other} has no field list here: add one, so it is fuzzed too"),
     }
 }

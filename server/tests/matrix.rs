@@ -29,6 +29,11 @@ struct World {
     globex_role: String,
     /// A session of another user (Globex's owner).
     foreign_session: String,
+    /// A customer and an invoice of each organization (from the demo data).
+    acme_customer: String,
+    globex_customer: String,
+    acme_invoice: String,
+    globex_invoice: String,
 }
 
 async fn world(t: &TestDb) -> World {
@@ -68,6 +73,18 @@ async fn world(t: &TestDb) -> World {
         .await,
         globex_role: id("SELECT r.id FROM roles r JOIN organizations o ON o.id = r.org_id \
                          WHERE o.name = 'Globex' AND r.role_key = 'viewer'")
+        .await,
+        acme_customer: id("SELECT c.id FROM customers c JOIN organizations o ON o.id = c.org_id \
+                           WHERE o.slug = 'acme-retail' ORDER BY c.id LIMIT 1")
+        .await,
+        globex_customer: id("SELECT c.id FROM customers c JOIN organizations o ON o.id = c.org_id \
+                             WHERE o.slug = 'globex' ORDER BY c.id LIMIT 1")
+        .await,
+        acme_invoice: id("SELECT i.id FROM invoices i JOIN organizations o ON o.id = i.org_id \
+                          WHERE o.slug = 'acme-retail' ORDER BY i.id LIMIT 1")
+        .await,
+        globex_invoice: id("SELECT i.id FROM invoices i JOIN organizations o ON o.id = i.org_id \
+                            WHERE o.slug = 'globex' ORDER BY i.id LIMIT 1")
         .await,
     }
 }
@@ -133,6 +150,11 @@ const GUARD_ONLY: &[&str] = &[
     "/api/roles/delete",
     "/api/team/ownership/offer",
     "/api/team/ownership/answer",
+    // Unknown invoice ids: 404 after the guard; the finance tests cover the state rules.
+    "/api/finance/invoices/update",
+    "/api/finance/invoices/delete",
+    "/api/finance/invoices/issue",
+    "/api/finance/invoices/void",
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -220,6 +242,29 @@ fn body(endpoint: &Endpoint, w: &World, scope: Scope, n: usize) -> Option<String
         }
         "/api/team/member/remove" | "/api/team/member/sign_out" => {
             format!("member_id={}", if own { "no-such-member" } else { &w.globex_member })
+        }
+        "/api/finance/customers" | "/api/finance/invoices" if own => String::new(),
+        "/api/finance/customers/create" if own => {
+            format!("name=Matrix+{n}&email=matrix-{n}%40example.test&phone=&address=")
+        }
+        "/api/finance/customers/reveal" => {
+            format!("customer_id={}", if own { &w.acme_customer } else { &w.globex_customer })
+        }
+        "/api/finance/invoice" => format!("invoice_id={}", if own { &w.acme_invoice } else { &w.globex_invoice }),
+        "/api/finance/invoices/create" => format!(
+            "customer_id={}&due_on=2030-01-31&description%5B0%5D=Matrix&quantity%5B0%5D=1&unit_price%5B0%5D=10",
+            if own { &w.acme_customer } else { &w.globex_customer }
+        ),
+        "/api/finance/invoices/update" => format!(
+            "invoice_id={}&customer_id={}&due_on=2030-01-31&description%5B0%5D=Matrix&quantity%5B0%5D=1&unit_price%5B0%5D=10",
+            if own { "no-such-invoice" } else { &w.globex_invoice },
+            w.acme_customer
+        ),
+        "/api/finance/invoices/delete" | "/api/finance/invoices/issue" => {
+            format!("invoice_id={}", if own { "no-such-invoice" } else { &w.globex_invoice })
+        }
+        "/api/finance/invoices/void" => {
+            format!("invoice_id={}&reason=matrix", if own { "no-such-invoice" } else { &w.globex_invoice })
         }
         _ if own => panic!("no sample request for {}: add one to the matrix test", endpoint.path),
         _ => return None,

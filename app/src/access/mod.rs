@@ -9,6 +9,8 @@ mod decision;
 mod permission;
 mod roles;
 
+#[cfg(test)]
+pub(crate) use decision::tests::access_for;
 pub use decision::{Access, Denial, Effective, OrgAccess, Requirement, decide};
 pub use permission::{Domain, Permission, PermissionSet};
 pub use roles::{BuiltinRole, role_requires_mfa, stored_role};

@@ -1,0 +1,555 @@
+//! Finance queries and changes (server only), scoped by the session's organization: a row of
+//! another organization is not found. Every change checks the invoice's state with
+//! [`policy::check`] inside the transaction that makes it, on the row it changes.
+
+use super::policy::{self, InvoiceAction, InvoiceStatus, Line};
+use super::types::{CustomerView, InvoiceDetail, InvoiceList, InvoiceRow};
+use crate::db::{Conn, new_id};
+use crate::error::{AppError, Result};
+use chrono::{Datelike, NaiveDate};
+use std::str::FromStr;
+
+/// Rows per page of a list.
+pub const PAGE_SIZE: i64 = 50;
+
+#[derive(sqlx::FromRow)]
+struct CustomerRow {
+    id: String,
+    name: String,
+    email: String,
+    phone: String,
+    address: String,
+    marketing_consent: i64,
+}
+
+/// How much of a customer's personal details an answer carries. The raw values never
+/// leave the server otherwise.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shown {
+    /// Everything masked: callers without `customers.pii.read`.
+    Masked,
+    /// The name, the rest masked: holders of `customers.pii.read` in lists and on invoices.
+    Name,
+    /// Everything: a holder's audited reveal of one record.
+    All,
+}
+
+impl Shown {
+    pub fn names(pii: bool) -> Shown {
+        if pii { Shown::Name } else { Shown::Masked }
+    }
+}
+
+impl CustomerRow {
+    fn view(self, shown: Shown) -> CustomerView {
+        let all = shown == Shown::All;
+        CustomerView {
+            name: if shown == Shown::Masked { policy::mask_name(&self.name) } else { self.name },
+            email: if all { self.email } else { policy::mask_email(&self.email) },
+            phone: if all { self.phone } else { policy::mask_phone(&self.phone) },
+            address: if all { self.address } else { policy::mask_address(&self.address) },
+            id: self.id,
+            marketing_consent: self.marketing_consent != 0,
+            masked: !all,
+        }
+    }
+}
+
+const CUSTOMER: &str = "SELECT id, name, email, phone, address, marketing_consent FROM customers";
+
+/// The organization's customers by name.
+pub async fn customers(conn: &mut Conn, org_id: &str, shown: Shown) -> Result<Vec<CustomerView>> {
+    let rows: Vec<CustomerRow> = sqlx::query_as(&format!("{CUSTOMER} WHERE org_id = $1 ORDER BY name, id LIMIT 1000"))
+        .bind(org_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(rows.into_iter().map(|r| r.view(shown)).collect())
+}
+
+/// One customer.
+pub async fn customer(conn: &mut Conn, org_id: &str, id: &str, shown: Shown) -> Result<CustomerView> {
+    let row: CustomerRow = sqlx::query_as(&format!("{CUSTOMER} WHERE id = $1 AND org_id = $2"))
+        .bind(id)
+        .bind(org_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(row.view(shown))
+}
+
+/// A new customer's details, checked.
+pub struct NewCustomer {
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    pub address: String,
+    pub marketing_consent: bool,
+}
+
+impl NewCustomer {
+    pub fn parse(name: &str, email: &str, phone: &str, address: &str, consent: bool) -> Result<NewCustomer> {
+        let name = crate::input::text("name", name.trim(), 100, false)?;
+        if name.is_empty() {
+            return Err(AppError::invalid("name", "Give the customer's name."));
+        }
+        let email = crate::auth::validate_email(email)?;
+        let phone = crate::input::text("phone", phone.trim(), 30, false)?;
+        if !phone.chars().all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '(' | ')')) {
+            return Err(AppError::invalid("phone", "Use digits, spaces, + - and brackets only."));
+        }
+        let address = crate::input::text("address", address.trim(), 500, true)?;
+        Ok(NewCustomer { name, email, phone, address, marketing_consent: consent })
+    }
+}
+
+pub async fn create_customer(conn: &mut Conn, org_id: &str, c: &NewCustomer, now: i64) -> Result<String> {
+    let id = new_id();
+    sqlx::query(
+        "INSERT INTO customers (id, org_id, name, email, phone, address, marketing_consent, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+    )
+    .bind(&id)
+    .bind(org_id)
+    .bind(&c.name)
+    .bind(&c.email)
+    .bind(&c.phone)
+    .bind(&c.address)
+    .bind(crate::db::flag(c.marketing_consent))
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(id)
+}
+
+/// `YYYY-MM-DD` of a local day number.
+pub fn day_string(day: i64) -> String {
+    NaiveDate::from_num_days_from_ce_opt(i32::try_from(day + EPOCH_CE).unwrap_or(EPOCH_CE as i32))
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}
+
+/// Days from 0001-01-01 to 1970-01-01 in chrono's count.
+const EPOCH_CE: i64 = 719_163;
+
+/// The local day number of a `YYYY-MM-DD` date.
+pub fn parse_day(field: &str, raw: &str) -> Result<i64> {
+    let date = NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+        .map_err(|_| AppError::invalid(field, "Enter a date as YYYY-MM-DD."))?;
+    Ok(i64::from(date.num_days_from_ce()) - EPOCH_CE)
+}
+
+/// The local day number and the year of the instant `t` in `tz` (UTC if unknown).
+pub fn local_day_and_year(t: i64, tz: &str) -> (i64, i64) {
+    let zone = chrono_tz::Tz::from_str(tz).unwrap_or(chrono_tz::UTC);
+    let local = chrono::DateTime::from_timestamp(t, 0).unwrap_or_default().with_timezone(&zone).date_naive();
+    (i64::from(local.num_days_from_ce()) - EPOCH_CE, i64::from(local.year()))
+}
+
+/// Today's local day number in `tz`.
+pub fn today(now: i64, tz: &str) -> i64 {
+    local_day_and_year(now, tz).0
+}
+
+fn overdue(status: InvoiceStatus, due_day: i64, today: i64) -> bool {
+    matches!(status, InvoiceStatus::Issued | InvoiceStatus::PartiallyPaid) && due_day < today
+}
+
+fn status_of(key: &str) -> Result<InvoiceStatus> {
+    InvoiceStatus::from_key(key).ok_or(AppError::Internal)
+}
+
+#[derive(sqlx::FromRow)]
+struct ListRow {
+    id: String,
+    number: Option<String>,
+    customer: String,
+    status: String,
+    currency: String,
+    total: i64,
+    paid: i64,
+    due_day: i64,
+    created_at: i64,
+}
+
+/// A page of invoices, newest first, after the keyset cursor `after` (`created_at:id` of the
+/// last row of the page before), optionally of one status.
+pub async fn invoices(
+    conn: &mut Conn,
+    org_id: &str,
+    tz: &str,
+    now: i64,
+    shown: Shown,
+    status: Option<InvoiceStatus>,
+    after: Option<&str>,
+) -> Result<InvoiceList> {
+    let cursor = match after {
+        Some(raw) => {
+            let (at, id) = raw.split_once(':').ok_or_else(|| AppError::invalid("after", "Not a page cursor."))?;
+            let at: i64 = at.parse().map_err(|_| AppError::invalid("after", "Not a page cursor."))?;
+            Some((at, crate::input::id(id).map_err(|_| AppError::invalid("after", "Not a page cursor."))?))
+        }
+        None => None,
+    };
+    let (at, id) = cursor.clone().unwrap_or((i64::MAX, String::new()));
+    let rows: Vec<ListRow> = sqlx::query_as(
+        "SELECT i.id, i.number, c.name AS customer, i.status, i.currency, i.total, i.paid, i.due_day, i.created_at \
+         FROM invoices i JOIN customers c ON c.id = i.customer_id \
+         WHERE i.org_id = $1 AND ($2 = '' OR i.status = $2) \
+           AND ($3 = 0 OR i.created_at < $4 OR (i.created_at = $4 AND i.id < $5)) \
+         ORDER BY i.created_at DESC, i.id DESC LIMIT $6",
+    )
+    .bind(org_id)
+    .bind(status.map(InvoiceStatus::key).unwrap_or_default())
+    .bind(i64::from(cursor.is_some()))
+    .bind(at)
+    .bind(&id)
+    .bind(PAGE_SIZE + 1)
+    .fetch_all(&mut *conn)
+    .await?;
+    let today = today(now, tz);
+    let more = rows.len() as i64 > PAGE_SIZE;
+    let mut out = Vec::with_capacity(rows.len());
+    let mut last = None;
+    for row in rows.into_iter().take(PAGE_SIZE as usize) {
+        let status = status_of(&row.status)?;
+        last = Some(format!("{}:{}", row.created_at, row.id));
+        out.push(InvoiceRow {
+            overdue: overdue(status, row.due_day, today),
+            customer: if shown == Shown::Masked { policy::mask_name(&row.customer) } else { row.customer },
+            id: row.id,
+            number: row.number,
+            status,
+            currency: row.currency,
+            total: row.total,
+            paid: row.paid,
+            due_on: day_string(row.due_day),
+        });
+    }
+    Ok(InvoiceList { rows: out, next: if more { last } else { None } })
+}
+
+#[derive(sqlx::FromRow)]
+struct InvoiceRecord {
+    id: String,
+    customer_id: String,
+    number: Option<String>,
+    status: String,
+    currency: String,
+    due_day: i64,
+    version: i64,
+    paid: i64,
+    creator: Option<String>,
+    created_at: i64,
+    issued_at: Option<i64>,
+    voided_at: Option<i64>,
+    void_reason: Option<String>,
+}
+
+async fn record(conn: &mut Conn, org_id: &str, id: &str) -> Result<InvoiceRecord> {
+    sqlx::query_as(
+        "SELECT i.id, i.customer_id, i.number, i.status, i.currency, i.due_day, i.version, i.paid, \
+                u.name AS creator, i.created_at, i.issued_at, i.voided_at, i.void_reason \
+         FROM invoices i LEFT JOIN users u ON u.id = i.created_by WHERE i.id = $1 AND i.org_id = $2",
+    )
+    .bind(id)
+    .bind(org_id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(AppError::NotFound)
+}
+
+#[derive(sqlx::FromRow)]
+struct LineRow {
+    description: String,
+    quantity: i64,
+    unit_price: i64,
+    tax_bp: i64,
+}
+
+async fn lines(conn: &mut Conn, invoice_id: &str, version: i64) -> Result<Vec<Line>> {
+    let rows: Vec<LineRow> = sqlx::query_as(
+        "SELECT description, quantity, unit_price, tax_bp FROM invoice_lines \
+         WHERE invoice_id = $1 AND version = $2 ORDER BY position",
+    )
+    .bind(invoice_id)
+    .bind(version)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Line { description: r.description, quantity: r.quantity, unit_price: r.unit_price, tax_bp: r.tax_bp })
+        .collect())
+}
+
+/// One invoice with its current lines.
+pub async fn invoice(
+    conn: &mut Conn,
+    org_id: &str,
+    tz: &str,
+    now: i64,
+    id: &str,
+    shown: Shown,
+) -> Result<InvoiceDetail> {
+    let r = record(conn, org_id, id).await?;
+    let lines = lines(conn, &r.id, r.version).await?;
+    let totals = policy::totals(&lines).ok_or(AppError::Internal)?;
+    let status = status_of(&r.status)?;
+    let fmt = |t: i64| crate::time::format_local(t, tz);
+    Ok(InvoiceDetail {
+        customer: customer(conn, org_id, &r.customer_id, shown).await?,
+        overdue: overdue(status, r.due_day, today(now, tz)),
+        id: r.id,
+        number: r.number,
+        status,
+        currency: r.currency,
+        due_on: day_string(r.due_day),
+        lines,
+        totals,
+        paid: r.paid,
+        version: r.version,
+        created_by: r.creator.unwrap_or_else(|| "a former member".into()),
+        created: fmt(r.created_at),
+        issued: r.issued_at.map(fmt),
+        voided: r.voided_at.map(fmt),
+        void_reason: r.void_reason,
+    })
+}
+
+/// A draft's content, checked: the customer exists here, the lines are sound and their
+/// totals fit.
+pub struct Draft {
+    pub customer_id: String,
+    pub due_day: i64,
+    pub lines: Vec<Line>,
+}
+
+/// Checks the typed lines of a draft form (`unit_price` and `tax_rate` as decimals in the
+/// currency and in percent); rows left entirely blank are skipped.
+pub fn parse_lines(
+    minor_units: u8,
+    description: &[String],
+    quantity: &[String],
+    unit_price: &[String],
+    tax_rate: &[String],
+) -> Result<Vec<Line>> {
+    let get = |v: &[String], i: usize| v.get(i).map(|s| s.trim().to_string()).unwrap_or_default();
+    let rows = description.len().max(quantity.len()).max(unit_price.len()).max(tax_rate.len());
+    let mut lines = Vec::new();
+    for i in 0..rows {
+        let (d, q, p, t) = (get(description, i), get(quantity, i), get(unit_price, i), get(tax_rate, i));
+        if d.is_empty() && q.is_empty() && p.is_empty() && t.is_empty() {
+            continue;
+        }
+        let n = i + 1;
+        let description = crate::input::text("description", &d, 200, false)?;
+        if description.is_empty() {
+            return Err(AppError::invalid("description", format!("Line {n} needs a description.")));
+        }
+        let quantity = q.parse::<i64>().ok().filter(|q| (1..=policy::MAX_QUANTITY).contains(q)).ok_or_else(|| {
+            AppError::invalid("quantity", format!("Line {n}: the quantity is a whole number from 1."))
+        })?;
+        let unit_price = policy::parse_decimal(&p, minor_units).ok_or_else(|| {
+            AppError::invalid("unit_price", format!("Line {n}: the unit price is an amount like 1,250.00."))
+        })?;
+        let tax_bp = if t.is_empty() { Some(0) } else { policy::parse_decimal(&t, 2) }
+            .filter(|bp| *bp <= policy::MAX_TAX_BP)
+            .ok_or_else(|| {
+                AppError::invalid("tax_rate", format!("Line {n}: the tax rate is a percentage from 0 to 100."))
+            })?;
+        lines.push(Line { description, quantity, unit_price, tax_bp });
+    }
+    if lines.is_empty() {
+        return Err(AppError::invalid("description", "Add at least one line."));
+    }
+    if lines.len() > policy::MAX_LINES {
+        return Err(AppError::invalid("description", format!("An invoice has at most {} lines.", policy::MAX_LINES)));
+    }
+    if policy::totals(&lines).is_none() {
+        return Err(AppError::invalid("unit_price", "These amounts are too large to add up."));
+    }
+    Ok(lines)
+}
+
+async fn write_lines(conn: &mut Conn, invoice_id: &str, version: i64, lines: &[Line]) -> Result<()> {
+    sqlx::query("DELETE FROM invoice_lines WHERE invoice_id = $1 AND version = $2")
+        .bind(invoice_id)
+        .bind(version)
+        .execute(&mut *conn)
+        .await?;
+    for (position, line) in lines.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO invoice_lines (invoice_id, version, position, description, quantity, unit_price, tax_bp) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(invoice_id)
+        .bind(version)
+        .bind(position as i64)
+        .bind(&line.description)
+        .bind(line.quantity)
+        .bind(line.unit_price)
+        .bind(line.tax_bp)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn check_customer(conn: &mut Conn, org_id: &str, customer_id: &str) -> Result<()> {
+    let found: Option<String> = sqlx::query_scalar("SELECT id FROM customers WHERE id = $1 AND org_id = $2")
+        .bind(customer_id)
+        .bind(org_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    // Another organization's customer is not found, like every row of another tenant.
+    found.map(|_| ()).ok_or(AppError::NotFound)
+}
+
+/// Creates a draft in the organization's currency; returns its id.
+pub async fn create_draft(
+    conn: &mut Conn,
+    org_id: &str,
+    currency: &str,
+    user_id: &str,
+    draft: &Draft,
+    now: i64,
+) -> Result<String> {
+    check_customer(conn, org_id, &draft.customer_id).await?;
+    let totals = policy::totals(&draft.lines).ok_or(AppError::Internal)?;
+    let id = new_id();
+    sqlx::query(
+        "INSERT INTO invoices (id, org_id, customer_id, currency, due_day, subtotal, tax, total, created_by, \
+                               created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
+    )
+    .bind(&id)
+    .bind(org_id)
+    .bind(&draft.customer_id)
+    .bind(currency)
+    .bind(draft.due_day)
+    .bind(totals.subtotal)
+    .bind(totals.tax)
+    .bind(totals.total)
+    .bind(user_id)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    write_lines(conn, &id, 1, &draft.lines).await?;
+    Ok(id)
+}
+
+/// Locks the invoice row for the rest of the transaction and checks that its state allows
+/// `action`.
+async fn lock_for(conn: &mut Conn, org_id: &str, id: &str, action: InvoiceAction) -> Result<InvoiceRecord> {
+    let locked = sqlx::query("UPDATE invoices SET updated_at = updated_at WHERE id = $1 AND org_id = $2")
+        .bind(id)
+        .bind(org_id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    if locked == 0 {
+        return Err(AppError::NotFound);
+    }
+    let r = record(conn, org_id, id).await?;
+    policy::check(status_of(&r.status)?, r.paid, action).map_err(|x| AppError::conflict(x.code, x.message))?;
+    Ok(r)
+}
+
+/// Replaces a draft's customer, due date and lines. Returns the totals before and after.
+pub async fn update_draft(conn: &mut Conn, org_id: &str, id: &str, draft: &Draft, now: i64) -> Result<(i64, i64)> {
+    lock_for(conn, org_id, id, InvoiceAction::EditDraft).await?;
+    check_customer(conn, org_id, &draft.customer_id).await?;
+    let before: i64 =
+        sqlx::query_scalar("SELECT total FROM invoices WHERE id = $1").bind(id).fetch_one(&mut *conn).await?;
+    let totals = policy::totals(&draft.lines).ok_or(AppError::Internal)?;
+    sqlx::query(
+        "UPDATE invoices SET customer_id = $1, due_day = $2, subtotal = $3, tax = $4, total = $5, updated_at = $6 \
+         WHERE id = $7",
+    )
+    .bind(&draft.customer_id)
+    .bind(draft.due_day)
+    .bind(totals.subtotal)
+    .bind(totals.tax)
+    .bind(totals.total)
+    .bind(now)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    write_lines(conn, id, 1, &draft.lines).await?;
+    Ok((before, totals.total))
+}
+
+/// Deletes a draft (its lines go with it).
+pub async fn delete_draft(conn: &mut Conn, org_id: &str, id: &str) -> Result<()> {
+    lock_for(conn, org_id, id, InvoiceAction::DeleteDraft).await?;
+    sqlx::query("DELETE FROM invoices WHERE id = $1").bind(id).execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// Issues a draft: takes the organization's next number of the year (local, in `tz`) from
+/// the counter, whose row stays locked until the transaction ends, so concurrent issues get
+/// consecutive numbers and a rolled-back issue gives its number back. Returns the number.
+pub async fn issue(conn: &mut Conn, org_id: &str, tz: &str, id: &str, now: i64) -> Result<String> {
+    lock_for(conn, org_id, id, InvoiceAction::Issue).await?;
+    let (_, year) = local_day_and_year(now, tz);
+    let number: i64 = sqlx::query_scalar(
+        "INSERT INTO invoice_counters (org_id, year, next_number) VALUES ($1, $2, 2) \
+         ON CONFLICT (org_id, year) DO UPDATE SET next_number = invoice_counters.next_number + 1 \
+         RETURNING next_number - 1",
+    )
+    .bind(org_id)
+    .bind(year)
+    .fetch_one(&mut *conn)
+    .await?;
+    let number = format!("INV-{year}-{number:06}");
+    sqlx::query("UPDATE invoices SET status = 'issued', number = $1, issued_at = $2, updated_at = $2 WHERE id = $3")
+        .bind(&number)
+        .bind(now)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(number)
+}
+
+/// Voids an issued invoice nobody has paid anything on. Returns its number.
+pub async fn void(conn: &mut Conn, org_id: &str, id: &str, reason: &str, now: i64) -> Result<Option<String>> {
+    let r = lock_for(conn, org_id, id, InvoiceAction::Void).await?;
+    sqlx::query("UPDATE invoices SET status = 'void', voided_at = $1, void_reason = $2, updated_at = $1 WHERE id = $3")
+        .bind(now)
+        .bind(reason)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(r.number)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_round_trip() {
+        assert_eq!(parse_day("due_on", "1970-01-02").unwrap(), 1);
+        assert_eq!(day_string(parse_day("due_on", "2026-11-26").unwrap()), "2026-11-26");
+        assert!(parse_day("due_on", "26/11/2026").is_err());
+        // 2026-01-01 18:45 UTC is already 2 January in India.
+        assert_eq!(day_string(today(1_767_293_100, "Asia/Kolkata")), "2026-01-02");
+        assert_eq!(day_string(today(1_767_293_100, "Europe/Berlin")), "2026-01-01");
+    }
+
+    #[test]
+    fn draft_lines_are_checked() {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let lines =
+            parse_lines(2, &s(&["Widget", "", ""]), &s(&["3", "", ""]), &s(&["19.99", "", ""]), &s(&["18", "", ""]))
+                .unwrap();
+        assert_eq!(lines, vec![Line { description: "Widget".into(), quantity: 3, unit_price: 1_999, tax_bp: 1_800 }]);
+        let err = |d: &[&str], q: &[&str], p: &[&str], t: &[&str]| {
+            parse_lines(2, &s(d), &s(q), &s(p), &s(t)).unwrap_err().field().map(str::to_string)
+        };
+        assert_eq!(err(&[""], &[""], &[""], &[""]).as_deref(), Some("description"));
+        assert_eq!(err(&["x"], &["0"], &["1"], &[""]).as_deref(), Some("quantity"));
+        assert_eq!(err(&["x"], &["1"], &["1.001"], &[""]).as_deref(), Some("unit_price"));
+        assert_eq!(err(&["x"], &["1"], &["1"], &["101"]).as_deref(), Some("tax_rate"));
+        assert_eq!(err(&["x\u{0}"], &["1"], &["1"], &[""]).as_deref(), Some("description"));
+    }
+}
