@@ -175,11 +175,15 @@ test('five wrong step-up codes lock unlocking and say until when', async ({ page
 });
 
 test('ending another session signs that device out', async ({ browser }) => {
-  const email = 'finance@acme.test';
+  // A fresh account, so that no other test's sessions show in its list.
+  const email = uniqueEmail('devices');
+  const password = 'two devices, one person';
   const laptop = await browser.newPage();
   const phone = await browser.newPage();
-  await signIn(laptop, email);
-  await signIn(phone, email);
+  const { secret } = await signUpOwner(laptop, { name: 'Dev Ices', email, password, organization: 'Devices Ltd' });
+  await laptop.getByRole('button', { name: 'Finish setup' }).click();
+  await expect(laptop.getByRole('heading', { name: 'Welcome, Dev Ices' })).toBeVisible();
+  await signIn(phone, email, password, secret);
 
   await laptop.goto('/settings/security');
   await hydrated(laptop);
