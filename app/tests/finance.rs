@@ -48,11 +48,12 @@ async fn customer(t: &TestDb, org_id: &str) -> String {
 }
 
 async fn draft(t: &TestDb, org_id: &str, customer_id: &str) -> String {
-    let draft = Draft {
-        customer_id: customer_id.to_string(),
-        due_day: finance::parse_day("due_on", "2027-02-14").unwrap(),
-        lines: vec![Line { description: "Consulting".into(), quantity: 2, unit_price: 150_000, tax_bp: 1_800 }],
-    };
+    let draft = Draft::new(
+        customer_id.to_string(),
+        finance::parse_day("due_on", "2027-02-14").unwrap(),
+        vec![Line { description: "Consulting".into(), quantity: 2, unit_price: 150_000, tax_bp: 1_800 }],
+    )
+    .unwrap();
     let mut tx = t.db.begin().await.unwrap();
     let id = finance::create_draft(&mut tx, org_id, "INR", USER, &draft, NOW).await.unwrap();
     tx.commit().await.unwrap();
@@ -118,7 +119,7 @@ db_test!(one_draft_issued_five_times_at_once_is_issued_once, |t| {
     for refused in results.into_iter().filter(Result::is_err) {
         assert_eq!(code(refused), "invoice_issued");
     }
-    // The refused attempts gave their numbers back.
+    // Only the one issue took a number: the others were refused, holding none.
     let other = draft(t, &acme, &c).await;
     assert_eq!(issue(t, &acme, &other).await.unwrap(), "INV-2027-000002");
 });
@@ -128,9 +129,9 @@ db_test!(issued_invoices_no_longer_change_and_void_needs_no_payments, |t| {
     let c = customer(t, &acme).await;
     let id = draft(t, &acme, &c).await;
     issue(t, &acme, &id).await.unwrap();
-    let changed = Draft { customer_id: c.clone(), due_day: 0, lines: vec![] };
+    let changed = Draft::new(c.clone(), 0, vec![]).unwrap();
     let mut tx = t.db.begin().await.unwrap();
-    assert_eq!(code(finance::update_draft(&mut tx, &acme, &id, &changed, NOW).await), "invoice_issued");
+    assert_eq!(code(finance::update_draft(&mut tx, &acme, "INR", &id, &changed, NOW).await), "invoice_issued");
     assert_eq!(code(finance::delete_draft(&mut tx, &acme, &id).await), "invoice_issued");
     tx.rollback().await.unwrap();
 
@@ -168,8 +169,19 @@ db_test!(another_organizations_invoices_and_customers_are_not_found, |t| {
     assert!(matches!(finance::customer(&mut conn, &globex, &c, Shown::All).await, Err(AppError::NotFound)));
     drop(conn);
     assert!(matches!(issue(t, &globex, &id).await, Err(AppError::NotFound)));
+    let mut tx = t.db.begin().await.unwrap();
+    let edit = Draft::new(c.clone(), 0, vec![]).unwrap();
+    assert!(matches!(finance::update_draft(&mut tx, &globex, "INR", &id, &edit, NOW).await, Err(AppError::NotFound)));
+    assert!(matches!(finance::delete_draft(&mut tx, &globex, &id).await, Err(AppError::NotFound)));
+    assert!(matches!(finance::void(&mut tx, &globex, &id, "x", NOW).await, Err(AppError::NotFound)));
+    tx.rollback().await.unwrap();
+    // Acme's draft is untouched.
+    let mut conn = t.db.conn().await.unwrap();
+    let still = finance::invoice(&mut conn, &acme, "UTC", NOW, &id, Shown::All).await.unwrap();
+    assert_eq!((still.status, still.lines.len()), (app::finance::policy::InvoiceStatus::Draft, 1));
+    drop(conn);
     // A draft for another organization's customer: not found either.
-    let stolen = Draft { customer_id: c.clone(), due_day: 0, lines: vec![] };
+    let stolen = Draft::new(c.clone(), 0, vec![]).unwrap();
     let mut tx = t.db.begin().await.unwrap();
     let refused = finance::create_draft(&mut tx, &globex, "EUR", USER, &stolen, NOW).await;
     assert!(matches!(refused, Err(AppError::NotFound)), "{refused:?}");
@@ -195,8 +207,16 @@ db_test!(customer_details_are_masked_unless_revealed, |t| {
 db_test!(the_invoice_list_pages_by_keyset_and_computes_overdue_locally, |t| {
     let acme = org(t, "Acme").await;
     let c = customer(t, &acme).await;
-    for _ in 0..(finance::PAGE_SIZE + 5) {
-        draft(t, &acme, &c).await;
+    // Seven distinct times with several invoices each: the page boundary falls inside a run of
+    // equal times, so both the time and the id tie-break of the keyset are needed.
+    for k in 0..(finance::PAGE_SIZE + 5) {
+        let id = draft(t, &acme, &c).await;
+        sqlx::query("UPDATE invoices SET created_at = $1 WHERE id = $2")
+            .bind(NOW - k % 7)
+            .bind(&id)
+            .execute(&mut *t.db.conn().await.unwrap())
+            .await
+            .unwrap();
     }
     let mut conn = t.db.conn().await.unwrap();
     let first = finance::invoices(&mut conn, &acme, "Asia/Kolkata", NOW, Shown::Name, None, None).await.unwrap();
@@ -231,4 +251,39 @@ db_test!(the_invoice_list_pages_by_keyset_and_computes_overdue_locally, |t| {
     .await
     .unwrap();
     assert_eq!(issued.rows.len(), 1);
+});
+
+db_test!(a_draft_is_edited_in_place_and_deleted_with_its_lines, |t| {
+    let acme = org(t, "Acme").await;
+    let c = customer(t, &acme).await;
+    let id = draft(t, &acme, &c).await;
+    let lines = vec![
+        Line { description: "Setup".into(), quantity: 1, unit_price: 5_000, tax_bp: 0 },
+        Line { description: "Scanner".into(), quantity: 3, unit_price: 1_000, tax_bp: 1_000 },
+    ];
+    let edit = Draft::new(c.clone(), finance::parse_day("due_on", "2027-03-01").unwrap(), lines.clone()).unwrap();
+    // The organization now works in EUR: the edited draft becomes a EUR invoice.
+    let mut tx = t.db.begin().await.unwrap();
+    let (before, after) = finance::update_draft(&mut tx, &acme, "EUR", &id, &edit, NOW).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!((before, after), (354_000, 8_300));
+    let mut conn = t.db.conn().await.unwrap();
+    let shown = finance::invoice(&mut conn, &acme, "UTC", NOW, &id, Shown::Name).await.unwrap();
+    assert_eq!(shown.lines, lines);
+    assert_eq!((shown.totals.subtotal, shown.totals.tax, shown.totals.total), (8_000, 300, 8_300));
+    assert_eq!((shown.currency.as_str(), shown.due_on.as_str()), ("EUR", "2027-03-01"));
+    drop(conn);
+
+    let mut tx = t.db.begin().await.unwrap();
+    finance::delete_draft(&mut tx, &acme, &id).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut conn = t.db.conn().await.unwrap();
+    let gone = finance::invoice(&mut conn, &acme, "UTC", NOW, &id, Shown::Name).await;
+    assert!(matches!(gone, Err(AppError::NotFound)), "{gone:?}");
+    let left: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM invoice_lines WHERE invoice_id = $1")
+        .bind(&id)
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
 });

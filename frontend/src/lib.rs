@@ -7,12 +7,7 @@ extern crate app;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    // A server function that redirects (sign-in, sign-out, switching organization…) loads the
-    // new page: there is no client-side router.
-    let _ = server_fn::redirect::set_redirect_hook(|path| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.location().set_href(path);
-        }
-    });
+    // There is no client-side router: a server function that redirects loads the new page
+    // (ActionForm installs that redirect hook).
     leptos::mount::hydrate_islands();
 }

@@ -15,7 +15,7 @@ CREATE TABLE customers (
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL
 );
-CREATE INDEX customers_by_org ON customers (org_id, created_at, id);
+CREATE INDEX customers_by_org ON customers (org_id, name, id);
 
 -- The next number of each organization's invoices in a year, taken by an upsert (which
 -- holds the row lock) in the transaction that issues: numbers are gapless and never repeat.

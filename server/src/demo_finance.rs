@@ -2,10 +2,10 @@
 //! organization, the same on every run (a fixed pseudo-random sequence), and only into an
 //! organization that has no customers yet.
 
-use app::db::{Conn, flag, new_id};
+use app::db::{Conn, new_id};
 use app::error::Result;
 use app::finance::policy::{self, Line};
-use app::finance::server as finance;
+use app::finance::server::{self as finance, NewCustomer};
 use std::collections::BTreeMap;
 
 /// How much finance data an organization gets.
@@ -84,6 +84,8 @@ pub async fn seed_finance(
     plan: &FinancePlan,
     now: i64,
 ) -> Result<(usize, usize)> {
+    // One seeding at a time per organization: the count below decides.
+    app::db::lock_row(tx, app::db::Locked::Organization, org_id).await?;
     let existing: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM customers WHERE org_id = $1")
         .bind(org_id)
         .fetch_one(&mut *tx)
@@ -91,28 +93,19 @@ pub async fn seed_finance(
     if existing > 0 {
         return Ok((0, 0));
     }
-    let mut seq = Sequence(org_id.bytes().fold(7, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b))));
+    // Seeded by the plan, not the organization's (random) id: every database gets the same data.
+    let mut seq = Sequence(plan.city.bytes().fold(7, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b))));
     let mut customers = Vec::with_capacity(plan.customers);
     for n in 0..plan.customers {
         let (first, last) = (seq.pick(plan.people.0), seq.pick(plan.people.1));
-        let id = new_id();
-        let email = format!("{}.{}{n}@example.com", first.to_lowercase(), last.to_lowercase());
-        let phone = format!("{}{:03} {:05}", plan.phone_prefix, seq.next(1_000), seq.next(100_000));
-        let address = format!("{} Market Street\n{}", 1 + seq.next(200), plan.city);
-        sqlx::query(
-            "INSERT INTO customers (id, org_id, name, email, phone, address, marketing_consent, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
-        )
-        .bind(&id)
-        .bind(org_id)
-        .bind(format!("{first} {last}"))
-        .bind(&email)
-        .bind(&phone)
-        .bind(&address)
-        .bind(flag(seq.next(3) == 0))
-        .bind(now - plan.days * 86_400 - 86_400)
-        .execute(&mut *tx)
-        .await?;
+        let customer = NewCustomer {
+            name: format!("{first} {last}"),
+            email: format!("{}.{}{n}@example.com", first.to_lowercase(), last.to_lowercase()),
+            phone: format!("{}{:03} {:05}", plan.phone_prefix, seq.next(1_000), seq.next(100_000)),
+            address: format!("{} Market Street\n{}", 1 + seq.next(200), plan.city),
+            marketing_consent: seq.next(3) == 0,
+        };
+        let id = finance::create_customer(tx, org_id, &customer, now - plan.days * 86_400 - 86_400).await?;
         customers.push(id);
     }
     let mut numbers: BTreeMap<i64, i64> = BTreeMap::new();
@@ -140,7 +133,7 @@ pub async fn seed_finance(
         } else {
             let next = numbers.entry(year).or_insert(0);
             *next += 1;
-            let number = Some(format!("INV-{year}-{:06}", *next));
+            let number = Some(policy::invoice_number(year, *next));
             if seq.next(20) == 0 {
                 ("void", number, Some(issued_at), Some(issued_at + 86_400), Some("Sent to the wrong customer"))
             } else {
@@ -170,20 +163,7 @@ pub async fn seed_finance(
         .bind(reason)
         .execute(&mut *tx)
         .await?;
-        for (position, line) in lines.iter().enumerate() {
-            sqlx::query(
-                "INSERT INTO invoice_lines (invoice_id, version, position, description, quantity, unit_price, tax_bp) \
-                 VALUES ($1, 1, $2, $3, $4, $5, $6)",
-            )
-            .bind(&id)
-            .bind(position as i64)
-            .bind(&line.description)
-            .bind(line.quantity)
-            .bind(line.unit_price)
-            .bind(line.tax_bp)
-            .execute(&mut *tx)
-            .await?;
-        }
+        finance::write_lines(tx, &id, 1, &lines).await?;
     }
     // The counters continue after the seeded numbers.
     for (year, last) in numbers {

@@ -8,7 +8,6 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use {
-    super::policy,
     super::server::{self, Draft, NewCustomer, Shown},
     crate::access::{Ctx, guard},
     serde_json::json,
@@ -99,7 +98,7 @@ fn draft(
     let due_day = server::parse_day("due_on", due_on)?;
     let minor_units = crate::orgs::validate_currency(&cx.org.currency)?.minor_units;
     let lines = server::parse_lines(minor_units, lines.0, lines.1, lines.2, lines.3)?;
-    Ok(Draft { customer_id, due_day, lines })
+    Draft::new(customer_id, due_day, lines)
 }
 
 /// Drafts an invoice in the organization's currency, then opens it. Lines come as indexed
@@ -118,7 +117,7 @@ pub async fn create_invoice(
     let draft = draft(&cx, &customer_id, &due_on, (&description, &quantity, &unit_price, &tax_rate))?;
     let mut tx = cx.state.db.begin().await?;
     let id = server::create_draft(&mut tx, cx.org_id(), &cx.org.currency, cx.user_id(), &draft, cx.now).await?;
-    let total = policy::totals(&draft.lines).map(|t| t.total).unwrap_or_default();
+    let total = draft.totals.total;
     cx.audit(&mut tx, "invoice.create", ("invoice", &id), json!({ "after": { "status": "draft", "total": total } }))
         .await?;
     tx.commit().await?;
@@ -126,7 +125,8 @@ pub async fn create_invoice(
     Ok(())
 }
 
-/// Replaces a draft's customer, due date and lines, then reopens it. Requires
+/// Replaces a draft's customer, due date and lines (amounts in the organization's currency,
+/// which the draft takes on), then reopens it. Requires
 /// `invoices.update`; an issued invoice refuses (409 `invoice_issued`).
 #[server(prefix = "/api", endpoint = "finance/invoices/update")]
 pub async fn update_invoice(
@@ -142,7 +142,8 @@ pub async fn update_invoice(
     let invoice_id = crate::input::id(&invoice_id)?;
     let draft = draft(&cx, &customer_id, &due_on, (&description, &quantity, &unit_price, &tax_rate))?;
     let mut tx = cx.state.db.begin().await?;
-    let (before, after) = server::update_draft(&mut tx, cx.org_id(), &invoice_id, &draft, cx.now).await?;
+    let currency = &cx.org.currency;
+    let (before, after) = server::update_draft(&mut tx, cx.org_id(), currency, &invoice_id, &draft, cx.now).await?;
     cx.audit(
         &mut tx,
         "invoice.update",

@@ -6,8 +6,8 @@
 
 use super::api::{
     CUSTOMERS_PII, CreateCustomer, CreateInvoice, CustomerView, DeleteInvoice, INVOICES_CREATE, INVOICES_READ,
-    InvoiceDetail, InvoiceList, InvoiceStatus, IssueInvoice, UpdateInvoice, VoidInvoice, get_invoice, list_customers,
-    list_invoices, reveal_customer,
+    INVOICES_UPDATE, InvoiceDetail, InvoiceList, InvoiceStatus, IssueInvoice, UpdateInvoice, VoidInvoice, get_invoice,
+    list_customers, list_invoices, reveal_customer,
 };
 use super::policy::{self, InvoiceAction, Line};
 use crate::ui::{
@@ -142,7 +142,7 @@ pub fn InvoicePage() -> impl IntoView {
 }
 
 fn lines_table(lines: &[Line], currency: &str) -> impl IntoView + use<> {
-    let minor_units = crate::orgs::CURRENCIES.iter().find(|c| c.code == currency).map_or(2, |c| c.minor_units);
+    let minor_units = crate::orgs::minor_units(currency);
     let rows = lines
         .iter()
         .map(|l| {
@@ -294,6 +294,11 @@ pub fn CustomerPage() -> impl IntoView {
     }
 }
 
+/// The currency of the caller's organization, in which drafts are written.
+fn org_currency() -> String {
+    current_session().and_then(|s| s.access.org).map(|o| o.currency).unwrap_or_default()
+}
+
 /// A draft form's starting values.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct DraftValues {
@@ -313,7 +318,7 @@ pub fn NewInvoicePage() -> impl IntoView {
                 <p><a href="/finance/invoices">"← Invoices"</a></p>
                 <h1>"New invoice"</h1>
                 <Loaded resource=customers render={|customers: Vec<CustomerView>| {
-                    let currency = current_session().and_then(|s| s.access.org).map(|o| o.currency).unwrap_or_default();
+                    let currency = org_currency();
                     view! {
                         <CreateInvoiceForm>
                             <DraftFields customers values=DraftValues { currency, ..DraftValues::default() }/>
@@ -328,8 +333,8 @@ pub fn NewInvoicePage() -> impl IntoView {
 #[component]
 pub fn EditInvoicePage() -> impl IntoView {
     let id = use_params_map().read_untracked().get("id").unwrap_or_default();
-    let invoice = gated(INVOICES_READ, move || id.clone(), get_invoice);
-    let customers = gated(INVOICES_READ, || (), |_| list_customers());
+    let invoice = gated(INVOICES_UPDATE, move || id.clone(), get_invoice);
+    let customers = gated(INVOICES_UPDATE, || (), |_| list_customers());
     view! {
         <Title text="Edit invoice · Gatehouse"/>
         <Page>
@@ -337,19 +342,37 @@ pub fn EditInvoicePage() -> impl IntoView {
                 <Loaded resource=invoice render={move |i: InvoiceDetail| view! {
                     <p><a href=format!("/finance/invoices/{}", i.id)>"← Back to the invoice"</a></p>
                     <h1>"Edit draft"</h1>
-                    <Loaded resource=customers render={move |customers: Vec<CustomerView>| {
-                        let values = DraftValues {
-                            customer_id: i.customer.id.clone(),
-                            due_on: i.due_on.clone(),
-                            lines: i.lines.clone(),
-                            currency: i.currency.clone(),
-                        };
+                    {if i.status == InvoiceStatus::Draft {
+                        // Saving prices the draft in the organization's currency of today.
+                        let currency = org_currency();
+                        let changed = (currency != i.currency).then(|| view! {
+                            <p class="alert alert-info" role="note">
+                                {format!("This draft was made in {}; saving it makes it a {currency} invoice.", i.currency)}
+                            </p>
+                        });
                         view! {
-                            <UpdateInvoiceForm invoice_id=i.id.clone()>
-                                <DraftFields customers values/>
-                            </UpdateInvoiceForm>
-                        }
-                    }}/>
+                            {changed}
+                            <Loaded resource=customers render={move |customers: Vec<CustomerView>| {
+                                let values = DraftValues {
+                                    customer_id: i.customer.id.clone(),
+                                    due_on: i.due_on.clone(),
+                                    lines: i.lines.clone(),
+                                    currency: currency.clone(),
+                                };
+                                view! {
+                                    <UpdateInvoiceForm invoice_id=i.id.clone()>
+                                        <DraftFields customers values/>
+                                    </UpdateInvoiceForm>
+                                }
+                            }}/>
+                        }.into_any()
+                    } else {
+                        view! {
+                            <p class="alert alert-info" role="note">
+                                "This invoice is no longer a draft. Issued invoices do not change; void it and issue a new one."
+                            </p>
+                        }.into_any()
+                    }}
                 }}/>
             </section>
         </Page>
@@ -359,7 +382,7 @@ pub fn EditInvoicePage() -> impl IntoView {
 /// The customer, due date and line inputs of a draft, filled with `values`.
 #[component]
 fn DraftFields(customers: Vec<CustomerView>, values: DraftValues) -> impl IntoView {
-    let minor_units = crate::orgs::CURRENCIES.iter().find(|c| c.code == values.currency).map_or(2, |c| c.minor_units);
+    let minor_units = crate::orgs::minor_units(&values.currency);
     let options = customers
         .into_iter()
         .map(|c| {

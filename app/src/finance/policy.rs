@@ -201,8 +201,12 @@ pub fn format_amount(amount: i64, minor_units: u8) -> String {
 
 /// `amount` with its currency code: `INR 1,234.50`.
 pub fn format_money(amount: i64, currency: &str) -> String {
-    let minor_units = crate::orgs::CURRENCIES.iter().find(|c| c.code == currency).map_or(2, |c| c.minor_units);
-    format!("{currency} {}", format_amount(amount, minor_units))
+    format!("{currency} {}", format_amount(amount, crate::orgs::minor_units(currency)))
+}
+
+/// An issued invoice's number: `INV-2026-000123`.
+pub fn invoice_number(year: i64, n: i64) -> String {
+    format!("INV-{year}-{n:06}")
 }
 
 /// A non-negative decimal typed by a person (`1,234.5`, `1234.50`, `12`) as an integer count

@@ -2,7 +2,7 @@
 //! another organization is not found. Every change checks the invoice's state with
 //! [`policy::check`] inside the transaction that makes it, on the row it changes.
 
-use super::policy::{self, InvoiceAction, InvoiceStatus, Line};
+use super::policy::{self, InvoiceAction, InvoiceStatus, Line, Totals};
 use super::types::{CustomerView, InvoiceDetail, InvoiceList, InvoiceRow};
 use crate::db::{Conn, new_id};
 use crate::error::{AppError, Result};
@@ -59,6 +59,7 @@ const CUSTOMER: &str = "SELECT id, name, email, phone, address, marketing_consen
 
 /// The organization's customers by name.
 pub async fn customers(conn: &mut Conn, org_id: &str, shown: Shown) -> Result<Vec<CustomerView>> {
+    // At most 1,000: enough for the draft form's picker today; a search comes with larger customer lists.
     let rows: Vec<CustomerRow> = sqlx::query_as(&format!("{CUSTOMER} WHERE org_id = $1 ORDER BY name, id LIMIT 1000"))
         .bind(org_id)
         .fetch_all(&mut *conn)
@@ -237,6 +238,9 @@ struct InvoiceRecord {
     currency: String,
     due_day: i64,
     version: i64,
+    subtotal: i64,
+    tax: i64,
+    total: i64,
     paid: i64,
     creator: Option<String>,
     created_at: i64,
@@ -247,8 +251,8 @@ struct InvoiceRecord {
 
 async fn record(conn: &mut Conn, org_id: &str, id: &str) -> Result<InvoiceRecord> {
     sqlx::query_as(
-        "SELECT i.id, i.customer_id, i.number, i.status, i.currency, i.due_day, i.version, i.paid, \
-                u.name AS creator, i.created_at, i.issued_at, i.voided_at, i.void_reason \
+        "SELECT i.id, i.customer_id, i.number, i.status, i.currency, i.due_day, i.version, i.subtotal, \
+                i.tax, i.total, i.paid, u.name AS creator, i.created_at, i.issued_at, i.voided_at, i.void_reason \
          FROM invoices i LEFT JOIN users u ON u.id = i.created_by WHERE i.id = $1 AND i.org_id = $2",
     )
     .bind(id)
@@ -292,7 +296,6 @@ pub async fn invoice(
 ) -> Result<InvoiceDetail> {
     let r = record(conn, org_id, id).await?;
     let lines = lines(conn, &r.id, r.version).await?;
-    let totals = policy::totals(&lines).ok_or(AppError::Internal)?;
     let status = status_of(&r.status)?;
     let fmt = |t: i64| crate::time::format_local(t, tz);
     Ok(InvoiceDetail {
@@ -304,7 +307,7 @@ pub async fn invoice(
         currency: r.currency,
         due_on: day_string(r.due_day),
         lines,
-        totals,
+        totals: Totals { subtotal: r.subtotal, tax: r.tax, total: r.total },
         paid: r.paid,
         version: r.version,
         created_by: r.creator.unwrap_or_else(|| "a former member".into()),
@@ -321,6 +324,16 @@ pub struct Draft {
     pub customer_id: String,
     pub due_day: i64,
     pub lines: Vec<Line>,
+    pub totals: Totals,
+}
+
+impl Draft {
+    /// The draft with its totals, worked out once here; refused when they do not fit.
+    pub fn new(customer_id: String, due_day: i64, lines: Vec<Line>) -> Result<Draft> {
+        let totals = policy::totals(&lines)
+            .ok_or_else(|| AppError::invalid("unit_price", "These amounts are too large to add up."))?;
+        Ok(Draft { customer_id, due_day, lines, totals })
+    }
 }
 
 /// Checks the typed lines of a draft form (`unit_price` and `tax_rate` as decimals in the
@@ -364,13 +377,11 @@ pub fn parse_lines(
     if lines.len() > policy::MAX_LINES {
         return Err(AppError::invalid("description", format!("An invoice has at most {} lines.", policy::MAX_LINES)));
     }
-    if policy::totals(&lines).is_none() {
-        return Err(AppError::invalid("unit_price", "These amounts are too large to add up."));
-    }
     Ok(lines)
 }
 
-async fn write_lines(conn: &mut Conn, invoice_id: &str, version: i64, lines: &[Line]) -> Result<()> {
+/// Writes `lines` as version `version` of the invoice's lines, replacing what that version had.
+pub async fn write_lines(conn: &mut Conn, invoice_id: &str, version: i64, lines: &[Line]) -> Result<()> {
     sqlx::query("DELETE FROM invoice_lines WHERE invoice_id = $1 AND version = $2")
         .bind(invoice_id)
         .bind(version)
@@ -414,7 +425,7 @@ pub async fn create_draft(
     now: i64,
 ) -> Result<String> {
     check_customer(conn, org_id, &draft.customer_id).await?;
-    let totals = policy::totals(&draft.lines).ok_or(AppError::Internal)?;
+    let totals = draft.totals;
     let id = new_id();
     sqlx::query(
         "INSERT INTO invoices (id, org_id, customer_id, currency, due_day, subtotal, tax, total, created_by, \
@@ -454,16 +465,22 @@ async fn lock_for(conn: &mut Conn, org_id: &str, id: &str, action: InvoiceAction
     Ok(r)
 }
 
-/// Replaces a draft's customer, due date and lines. Returns the totals before and after.
-pub async fn update_draft(conn: &mut Conn, org_id: &str, id: &str, draft: &Draft, now: i64) -> Result<(i64, i64)> {
-    lock_for(conn, org_id, id, InvoiceAction::EditDraft).await?;
+/// Replaces a draft's customer, due date and lines, in `currency` (the organization's now,
+/// which its amounts were read in). Returns the totals before and after.
+pub async fn update_draft(
+    conn: &mut Conn,
+    org_id: &str,
+    currency: &str,
+    id: &str,
+    draft: &Draft,
+    now: i64,
+) -> Result<(i64, i64)> {
+    let r = lock_for(conn, org_id, id, InvoiceAction::EditDraft).await?;
     check_customer(conn, org_id, &draft.customer_id).await?;
-    let before: i64 =
-        sqlx::query_scalar("SELECT total FROM invoices WHERE id = $1").bind(id).fetch_one(&mut *conn).await?;
-    let totals = policy::totals(&draft.lines).ok_or(AppError::Internal)?;
+    let totals = draft.totals;
     sqlx::query(
-        "UPDATE invoices SET customer_id = $1, due_day = $2, subtotal = $3, tax = $4, total = $5, updated_at = $6 \
-         WHERE id = $7",
+        "UPDATE invoices SET customer_id = $1, due_day = $2, subtotal = $3, tax = $4, total = $5, updated_at = $6, \
+         currency = $7 WHERE id = $8 AND org_id = $9",
     )
     .bind(&draft.customer_id)
     .bind(draft.due_day)
@@ -471,17 +488,19 @@ pub async fn update_draft(conn: &mut Conn, org_id: &str, id: &str, draft: &Draft
     .bind(totals.tax)
     .bind(totals.total)
     .bind(now)
+    .bind(currency)
     .bind(id)
+    .bind(org_id)
     .execute(&mut *conn)
     .await?;
-    write_lines(conn, id, 1, &draft.lines).await?;
-    Ok((before, totals.total))
+    write_lines(conn, id, r.version, &draft.lines).await?;
+    Ok((r.total, totals.total))
 }
 
 /// Deletes a draft (its lines go with it).
 pub async fn delete_draft(conn: &mut Conn, org_id: &str, id: &str) -> Result<()> {
     lock_for(conn, org_id, id, InvoiceAction::DeleteDraft).await?;
-    sqlx::query("DELETE FROM invoices WHERE id = $1").bind(id).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM invoices WHERE id = $1 AND org_id = $2").bind(id).bind(org_id).execute(&mut *conn).await?;
     Ok(())
 }
 
@@ -500,25 +519,33 @@ pub async fn issue(conn: &mut Conn, org_id: &str, tz: &str, id: &str, now: i64) 
     .bind(year)
     .fetch_one(&mut *conn)
     .await?;
-    let number = format!("INV-{year}-{number:06}");
-    sqlx::query("UPDATE invoices SET status = 'issued', number = $1, issued_at = $2, updated_at = $2 WHERE id = $3")
-        .bind(&number)
-        .bind(now)
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
+    let number = policy::invoice_number(year, number);
+    sqlx::query(
+        "UPDATE invoices SET status = 'issued', number = $1, issued_at = $2, updated_at = $2 \
+         WHERE id = $3 AND org_id = $4",
+    )
+    .bind(&number)
+    .bind(now)
+    .bind(id)
+    .bind(org_id)
+    .execute(&mut *conn)
+    .await?;
     Ok(number)
 }
 
 /// Voids an issued invoice nobody has paid anything on. Returns its number.
 pub async fn void(conn: &mut Conn, org_id: &str, id: &str, reason: &str, now: i64) -> Result<Option<String>> {
     let r = lock_for(conn, org_id, id, InvoiceAction::Void).await?;
-    sqlx::query("UPDATE invoices SET status = 'void', voided_at = $1, void_reason = $2, updated_at = $1 WHERE id = $3")
-        .bind(now)
-        .bind(reason)
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "UPDATE invoices SET status = 'void', voided_at = $1, void_reason = $2, updated_at = $1 \
+         WHERE id = $3 AND org_id = $4",
+    )
+    .bind(now)
+    .bind(reason)
+    .bind(id)
+    .bind(org_id)
+    .execute(&mut *conn)
+    .await?;
     Ok(r.number)
 }
 

@@ -12,6 +12,11 @@ const fn c(code: &'static str, name: &'static str, minor_units: u8) -> Currency 
     Currency { code, name, minor_units }
 }
 
+/// The ISO 4217 exponent of `code` (2 for a code not in the list).
+pub fn minor_units(code: &str) -> u8 {
+    CURRENCIES.iter().find(|c| c.code == code).map_or(2, |c| c.minor_units)
+}
+
 pub const CURRENCIES: &[Currency] = &[
     c("INR", "Indian rupee", 2),
     c("EUR", "Euro", 2),

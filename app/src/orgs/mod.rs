@@ -7,7 +7,7 @@ mod currency;
 #[cfg(feature = "ssr")]
 pub mod server;
 
-pub use currency::{CURRENCIES, Currency};
+pub use currency::{CURRENCIES, Currency, minor_units};
 
 use crate::error::AppError;
 

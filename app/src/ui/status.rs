@@ -17,13 +17,27 @@ fn set_status(status: u16) {
     let _ = status;
 }
 
+/// The path and query of the page being shown. Read from the request on the server and
+/// from the window in the browser: islands render this page too, and have no router there.
+fn here() -> String {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<http::request::Parts>()
+            .and_then(|parts| parts.uri.path_and_query().map(|pq| pq.as_str().to_string()))
+            .unwrap_or_default()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        let location = location();
+        format!("{}{}", location.pathname().unwrap_or_default(), location.search().unwrap_or_default())
+    }
+}
+
 /// The page shown when the guard refuses: titled "Access denied", status 403.
 #[component]
 pub fn AccessDenied(denial: Denial) -> impl IntoView {
     set_status(denial.status());
-    let location = leptos_router::hooks::use_location();
-    let here =
-        super::encode_query_value(&format!("{}{}", location.pathname.get_untracked(), location.search.get_untracked()));
+    let here = super::encode_query_value(&here());
     let link = |href: String, text: &'static str| Some(view! { <p><a href=href>{text}</a></p> }.into_any());
     let hint = match denial {
         Denial::MfaEnrollmentRequired => {
