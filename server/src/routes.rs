@@ -9,11 +9,12 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use leptos::prelude::*;
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
+use std::sync::OnceLock;
 
 /// Builds the whole application for `state`.
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = page_routes();
     let page_state = state.clone();
     let fallback_state = state.clone();
     let options = state.leptos_options.clone();
@@ -43,6 +44,15 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::security_headers))
         .layer(crate::telemetry::http_trace_layer())
         .with_state(state)
+}
+
+/// The page routes, found once per process. Finding them renders the app with every resource
+/// load suppressed through a process-wide flag (leptos_server's `SuppressResourceLoad`): a
+/// page rendered by another router at that moment (the tests build one per test, in
+/// parallel) would wait forever on a resource that never loads (leptos-rs/leptos#4773).
+fn page_routes() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
 /// `GET /healthz`: 200 when the database answers, 503 otherwise (for load balancers).

@@ -38,6 +38,32 @@ db_test!(unknown_pages_are_404_and_health_is_200, |t| {
     assert_eq!(get(&app, "/healthz", None).await.status, StatusCode::OK);
 });
 
+// Another router built while pages render (each test builds its own) never stalls a page:
+// finding the page routes suppresses resource loads process-wide (leptos-rs/leptos#4773), so
+// it happens once per process.
+db_test!(pages_render_while_other_routers_are_built, |t| {
+    let app = app(t).await;
+    let owner = sign_in(&app, t, "owner@acme.test").await;
+    let state = app::state::AppState::new(
+        leptos::prelude::LeptosOptions::builder().output_name("gatehouse").build(),
+        t.db.clone(),
+        t.config(),
+    );
+    let building = tokio::task::spawn_blocking(move || {
+        for _ in 0..30 {
+            drop(server::routes::router(state.clone()));
+        }
+    });
+    for _ in 0..30 {
+        let r = tokio::time::timeout(std::time::Duration::from_secs(20), get(&app, "/settings/team", Some(&owner)))
+            .await
+            .expect("a page rendered while a router was built never finished");
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(r.body.contains("owner@acme.test"), "the roster loaded");
+    }
+    building.await.unwrap();
+});
+
 db_test!(sign_in_sets_a_hardened_cookie_and_sign_out_kills_it, |t| {
     let app = app(t).await;
     let r = post(&app, "/api/auth/sign_in", &format!("email=member@acme.test&password={DEMO_PASSWORD}"), None).await;
