@@ -119,6 +119,28 @@ pub const ENDPOINTS: &[Endpoint] = &[
     guarded(finance::api::DeleteInvoice::PATH, "delete a draft invoice", finance::api::INVOICES_UPDATE),
     guarded(finance::api::IssueInvoice::PATH, "issue an invoice (numbered)", finance::api::INVOICES_CREATE),
     guarded(finance::api::VoidInvoice::PATH, "void an invoice", finance::api::INVOICES_VOID),
+    guarded(
+        finance::api::ProposeEdit::PATH,
+        "propose an edit of an issued invoice",
+        finance::api::INVOICES_PROPOSE_EDIT,
+    ),
+    guarded(finance::api::ApproveEdit::PATH, "approve someone else's invoice edit", finance::api::INVOICES_DECIDE_EDIT),
+    guarded(finance::api::RejectEdit::PATH, "reject someone else's invoice edit", finance::api::INVOICES_DECIDE_EDIT),
+    guarded(finance::api::ListPayments::PATH, "list payments", finance::api::INVOICES_READ),
+    guarded(finance::api::RecordPayment::PATH, "record a payment", finance::api::PAYMENTS_RECORD),
+    guarded(finance::api::ConfirmPayment::PATH, "confirm a bank transfer (idempotent)", finance::api::PAYMENTS_CONFIRM),
+    guarded(finance::api::ListRefunds::PATH, "list refunds", finance::api::INVOICES_READ),
+    guarded(finance::api::RequestRefund::PATH, "request a refund", finance::api::REFUNDS_REQUEST),
+    guarded(finance::api::ApproveRefund::PATH, "approve someone else's refund", finance::api::REFUNDS_DECIDE),
+    guarded(finance::api::RejectRefund::PATH, "reject someone else's refund", finance::api::REFUNDS_DECIDE),
+    guarded(finance::api::ExecuteRefund::PATH, "record an approved refund as sent", finance::api::PAYMENTS_RECORD),
+    guarded(finance::api::GetFinanceSummary::PATH, "the finance dashboard", finance::api::INVOICES_READ),
+    guarded(finance::api::EXPORT_PATH, "export invoices (CSV, masked per permission)", finance::api::INVOICES_READ),
+    guarded(
+        finance::api::SetRefundThreshold::PATH,
+        "set the two-approver refund threshold",
+        finance::api::FINANCE_SETTINGS,
+    ),
 ];
 
 /// The endpoint at `path`, if the table has it.

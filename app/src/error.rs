@@ -24,6 +24,11 @@ pub enum AppError {
     #[error("{}", .0.message())]
     Denied(Denial),
 
+    /// 403 with a specific code (`own_request`…): the caller may do this kind of thing, but
+    /// not to this record (maker-checker: nobody approves their own request).
+    #[error("{message}")]
+    Refused { code: String, message: String },
+
     /// 403 `cross_origin_request`: a state-changing request from another origin.
     #[error("This request came from another site and was refused.")]
     CrossOrigin,
@@ -67,8 +72,13 @@ impl AppError {
         AppError::Conflict { code: code.to_string(), message: message.into() }
     }
 
+    pub fn refused(code: &str, message: impl Into<String>) -> AppError {
+        AppError::Refused { code: code.to_string(), message: message.into() }
+    }
+
     pub fn status(&self) -> u16 {
         match self {
+            AppError::Refused { .. } => 403,
             AppError::Invalid { .. } => 400,
             AppError::InvalidCredentials => 401,
             AppError::Denied(denial) => denial.status(),
@@ -88,6 +98,7 @@ impl AppError {
             AppError::Invalid { .. } => "invalid_input",
             AppError::InvalidCredentials => "invalid_credentials",
             AppError::Denied(denial) => denial.code(),
+            AppError::Refused { code, .. } => code,
             AppError::CrossOrigin => "cross_origin_request",
             AppError::NotFound => "not_found",
             AppError::Conflict { code, .. } => code,
@@ -156,7 +167,8 @@ impl From<ErrorBody> for AppError {
         match (body.status, body.code.as_str()) {
             (400, _) => AppError::Invalid { field: body.field, message: body.message },
             (401, _) => AppError::InvalidCredentials,
-            (403, _) => AppError::CrossOrigin,
+            (403, "cross_origin_request") => AppError::CrossOrigin,
+            (403, _) => AppError::Refused { code: body.code, message: body.message },
             (404, _) => AppError::NotFound,
             (409, _) => AppError::Conflict { code: body.code, message: body.message },
             (413, _) => AppError::PayloadTooLarge,
@@ -244,6 +256,7 @@ mod tests {
             AppError::Denied(Denial::SignInRequired),
             AppError::Denied(Denial::PermissionRequired { permission: Permission::TeamManage }),
             AppError::CrossOrigin,
+            AppError::refused("own_request", "Someone else must decide it."),
             AppError::NotFound,
             AppError::conflict("email_taken", "taken"),
             AppError::PayloadTooLarge,

@@ -148,10 +148,13 @@ fn Shell() -> impl IntoView {
                 <Route path=path!("/invite/:token") view=invitations::components::InvitePage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/outbox") view=outbox::components::OutboxPage ssr=SsrMode::Async/>
                 <Route path=path!("/settings/roles") view=roles::components::RolesPage ssr=SsrMode::Async/>
+                <Route path=path!("/finance") view=finance::overview::FinancePage ssr=SsrMode::Async/>
                 <Route path=path!("/finance/invoices") view=finance::components::InvoicesPage ssr=SsrMode::Async/>
                 <Route path=path!("/finance/invoices/new") view=finance::components::NewInvoicePage ssr=SsrMode::Async/>
                 <Route path=path!("/finance/invoices/:id") view=finance::components::InvoicePage ssr=SsrMode::Async/>
                 <Route path=path!("/finance/invoices/:id/edit") view=finance::components::EditInvoicePage ssr=SsrMode::Async/>
+                <Route path=path!("/finance/refunds") view=finance::queues::RefundsPage ssr=SsrMode::Async/>
+                <Route path=path!("/finance/payments") view=finance::queues::PaymentsPage ssr=SsrMode::Async/>
                 <Route path=path!("/finance/customers") view=finance::components::CustomersPage ssr=SsrMode::Async/>
                 <Route path=path!("/finance/customers/:id") view=finance::components::CustomerPage ssr=SsrMode::Async/>
         </Routes>

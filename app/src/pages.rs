@@ -32,7 +32,7 @@ pub const PAGES: &[PageRule] = &[
     nav("Home", "/", Requirement::SIGNED_IN),
     // The link shows with analytics.view; the page itself also asks for step-up (below).
     nav("Analytics", "/analytics", Requirement::all(&[Permission::AnalyticsView])),
-    nav("Finance", "/finance/invoices", finance::policy::INVOICES_READ),
+    nav("Finance", "/finance", finance::policy::INVOICES_READ),
     nav("Team", "/settings/team", team::api::TEAM_READ),
     nav("Roles", "/settings/roles", roles::api::ROLES_READ),
     nav("Audit log", "/settings/audit", audit::api::AUDIT_READ),
@@ -51,9 +51,12 @@ pub const PAGES: &[PageRule] = &[
     gated("/onboarding", orgs::api::ORG_SETTINGS),
     gated("/organizations/new", orgs::api::CREATE_ORG),
     gated("/settings/team/:id", team::api::TEAM_READ),
+    gated("/finance/invoices", finance::policy::INVOICES_READ),
     gated("/finance/invoices/new", finance::policy::INVOICES_CREATE),
     gated("/finance/invoices/:id", finance::policy::INVOICES_READ),
     gated("/finance/invoices/:id/edit", finance::policy::INVOICES_UPDATE),
+    gated("/finance/refunds", finance::policy::INVOICES_READ),
+    gated("/finance/payments", finance::policy::INVOICES_READ),
     gated("/finance/customers", finance::policy::INVOICES_READ),
     gated("/finance/customers/:id", finance::policy::CUSTOMERS_PII),
 ];

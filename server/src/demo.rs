@@ -1,7 +1,7 @@
 //! `seed-demo`: organizations and users anyone can try at once (DESIGN §10). Idempotent:
 //! what exists is left alone, so a second run changes nothing.
 
-use crate::demo_finance::{ACME_FINANCE, GLOBEX_FINANCE, seed_finance};
+use crate::demo_finance::{ACME_FINANCE, GLOBEX_FINANCE, Team, seed_finance};
 use app::access::{BuiltinRole, Permission, PermissionSet};
 use app::audit::{self, Actor, Event, Outcome};
 use app::auth::PasswordHasher;
@@ -96,6 +96,9 @@ pub struct SeedReport {
     pub invitations: usize,
     pub customers: usize,
     pub invoices: usize,
+    pub payments: usize,
+    pub refunds: usize,
+    pub invoice_edits: usize,
 }
 
 pub async fn seed(db: &Db, hasher: &PasswordHasher, key: &SecretKey, now: i64) -> Result<SeedReport> {
@@ -254,9 +257,22 @@ pub async fn seed(db: &Db, hasher: &PasswordHasher, key: &SecretKey, now: i64) -
     for (org, plan) in ORGS.iter().zip([&ACME_FINANCE, &GLOBEX_FINANCE]) {
         let id = org_id(&mut tx, org.name).await?.ok_or(AppError::Internal)?;
         let owner = user_id(&mut tx, org.owner).await?.ok_or(AppError::Internal)?;
-        let (customers, invoices) = seed_finance(&mut tx, &id, org.currency, org.timezone, &owner, plan, now).await?;
-        report.customers += customers;
-        report.invoices += invoices;
+        let member = |role: BuiltinRole| {
+            MEMBERSHIPS.iter().find(|(_, o, r)| *o == org.name && *r == role).map(|(email, _, _)| *email)
+        };
+        let mut team = Team { finance: owner.clone(), finance_admin: owner.clone(), owner };
+        if let Some(email) = member(BuiltinRole::Finance) {
+            team.finance = user_id(&mut tx, email).await?.ok_or(AppError::Internal)?;
+        }
+        if let Some(email) = member(BuiltinRole::FinanceAdmin) {
+            team.finance_admin = user_id(&mut tx, email).await?.ok_or(AppError::Internal)?;
+        }
+        let seeded = seed_finance(&mut tx, &id, org.currency, org.timezone, &team, plan, now).await?;
+        report.customers += seeded.customers;
+        report.invoices += seeded.invoices;
+        report.payments += seeded.payments;
+        report.refunds += seeded.refunds;
+        report.invoice_edits += seeded.edits;
     }
     let secret = app::mfa::totp::from_base32(DEMO_TOTP_SECRET).ok_or(AppError::Internal)?;
     for email in TOTP_ENROLLED {

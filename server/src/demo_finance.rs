@@ -1,10 +1,11 @@
-//! Demo finance data (DESIGN §10): customers and recent invoices for each demo
-//! organization, the same on every run (a fixed pseudo-random sequence), and only into an
-//! organization that has no customers yet.
+//! Demo finance data (DESIGN §10): customers and a year of invoices with their payments for
+//! each demo organization, proposed edits waiting for approval, refunds in every state and a
+//! bank transfer awaiting confirmation; the same on every run (a fixed pseudo-random
+//! sequence), and only into an organization that has no customers yet.
 
 use app::db::{Conn, new_id};
 use app::error::Result;
-use app::finance::policy::{self, Line};
+use app::finance::policy::{self, Line, PaymentMethod, RefundStatus};
 use app::finance::server::{self as finance, NewCustomer};
 use std::collections::BTreeMap;
 
@@ -18,12 +19,16 @@ pub struct FinancePlan {
     pub people: (&'static [&'static str], &'static [&'static str]),
     pub phone_prefix: &'static str,
     pub city: &'static str,
+    /// Refunds above this many minor units need two approvers.
+    pub two_approvals_above: Option<i64>,
+    /// Proposed edits left waiting for an approver (with more than one, refunds in every state).
+    pub pending_edits: usize,
 }
 
 pub const ACME_FINANCE: FinancePlan = FinancePlan {
     customers: 200,
-    invoices: 120,
-    days: 90,
+    invoices: 1_200,
+    days: 365,
     tax_bp: 1_800,
     people: (
         &["Riya", "Arjun", "Priya", "Vikram", "Ananya", "Rahul", "Sneha", "Karan", "Meera", "Rohan", "Divya", "Aditya"],
@@ -31,12 +36,15 @@ pub const ACME_FINANCE: FinancePlan = FinancePlan {
     ),
     phone_prefix: "+91 98",
     city: "Bengaluru 560001\nIndia",
+    // 50,000.00 INR.
+    two_approvals_above: Some(5_000_000),
+    pending_edits: 2,
 };
 
 pub const GLOBEX_FINANCE: FinancePlan = FinancePlan {
     customers: 40,
-    invoices: 30,
-    days: 90,
+    invoices: 120,
+    days: 365,
     tax_bp: 1_900,
     people: (
         &["Lena", "Jonas", "Mia", "Felix", "Hannah", "Paul", "Emma", "Lukas"],
@@ -44,6 +52,9 @@ pub const GLOBEX_FINANCE: FinancePlan = FinancePlan {
     ),
     phone_prefix: "+49 30",
     city: "10115 Berlin\nGermany",
+    // 1,000.00 EUR.
+    two_approvals_above: Some(100_000),
+    pending_edits: 1,
 };
 
 const ITEMS: &[(&str, i64)] = &[
@@ -73,17 +84,77 @@ impl Sequence {
     }
 }
 
-/// Seeds `plan` into the organization unless it has customers; returns the customers and
-/// invoices created.
+/// Who does the finance work in a demo organization (user ids; the owner where the
+/// organization has no finance team).
+pub struct Team {
+    pub owner: String,
+    pub finance: String,
+    pub finance_admin: String,
+}
+
+/// What [`seed_finance`] created.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct FinanceReport {
+    pub customers: usize,
+    pub invoices: usize,
+    pub payments: usize,
+    pub refunds: usize,
+    pub edits: usize,
+}
+
+/// A value of a batched insert.
+enum Value {
+    Text(Option<String>),
+    Int(Option<i64>),
+}
+
+fn text(s: impl Into<String>) -> Value {
+    Value::Text(Some(s.into()))
+}
+
+/// Inserts `rows` into `head` (`INSERT INTO t (a, b, …)`) a hundred at a time: a year of
+/// demo invoices is a few dozen statements, not thousands.
+async fn insert_rows(tx: &mut Conn, head: &str, rows: Vec<Vec<Value>>) -> Result<()> {
+    for chunk in rows.chunks(100) {
+        let width = chunk.first().map_or(0, Vec::len);
+        let tuples: Vec<String> = (0..chunk.len())
+            .map(|r| format!("({})", (1..=width).map(|c| format!("${}", r * width + c)).collect::<Vec<_>>().join(", ")))
+            .collect();
+        let sql = format!("{head} VALUES {}", tuples.join(", "));
+        let mut query = sqlx::query(&sql);
+        for value in chunk.iter().flatten() {
+            query = match value {
+                Value::Text(t) => query.bind(t.clone()),
+                Value::Int(i) => query.bind(*i),
+            };
+        }
+        query.execute(&mut *tx).await?;
+    }
+    Ok(())
+}
+
+/// A generated invoice the special cases below pick from.
+struct Seeded {
+    id: String,
+    status: &'static str,
+    total: i64,
+    paid: i64,
+    lines: Vec<Line>,
+    customer: String,
+    due_day: i64,
+}
+
+/// Seeds `plan` into the organization unless it has customers.
+#[allow(clippy::too_many_arguments)]
 pub async fn seed_finance(
     tx: &mut Conn,
     org_id: &str,
     currency: &str,
     tz: &str,
-    creator: &str,
+    team: &Team,
     plan: &FinancePlan,
     now: i64,
-) -> Result<(usize, usize)> {
+) -> Result<FinanceReport> {
     // One seeding at a time per organization: the count below decides.
     app::db::lock_row(tx, app::db::Locked::Organization, org_id).await?;
     let existing: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM customers WHERE org_id = $1")
@@ -91,7 +162,7 @@ pub async fn seed_finance(
         .fetch_one(&mut *tx)
         .await?;
     if existing > 0 {
-        return Ok((0, 0));
+        return Ok(FinanceReport::default());
     }
     // Seeded by the plan, not the organization's (random) id: every database gets the same data.
     let mut seq = Sequence(plan.city.bytes().fold(7, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b))));
@@ -108,7 +179,14 @@ pub async fn seed_finance(
         let id = finance::create_customer(tx, org_id, &customer, now - plan.days * 86_400 - 86_400).await?;
         customers.push(id);
     }
+    sqlx::query("UPDATE organizations SET refund_two_approvals_above = $1 WHERE id = $2")
+        .bind(plan.two_approvals_above)
+        .bind(org_id)
+        .execute(&mut *tx)
+        .await?;
     let mut numbers: BTreeMap<i64, i64> = BTreeMap::new();
+    let (mut invoice_rows, mut line_rows, mut payment_rows) = (Vec::new(), Vec::new(), Vec::new());
+    let mut seeded = Vec::with_capacity(plan.invoices);
     for n in 0..plan.invoices {
         let created = now - plan.days * 86_400 + (n as i64) * plan.days * 86_400 / plan.invoices as i64;
         let lines: Vec<Line> = (0..1 + seq.next(3))
@@ -128,7 +206,7 @@ pub async fn seed_finance(
         let issued_at = created + 3_600;
         let (issue_day, year) = finance::local_day_and_year(issued_at, tz);
         let due_day = issue_day + 30;
-        let (status, number, issued, voided, reason) = if draft {
+        let (mut status, number, issued, voided, reason) = if draft {
             ("draft", None, None, None, None)
         } else {
             let next = numbers.entry(year).or_insert(0);
@@ -141,30 +219,108 @@ pub async fn seed_finance(
             }
         };
         let id = new_id();
-        sqlx::query(
-            "INSERT INTO invoices (id, org_id, customer_id, number, status, currency, due_day, subtotal, tax, total, \
-                                   created_by, created_at, issued_at, voided_at, void_reason, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $12)",
-        )
-        .bind(&id)
-        .bind(org_id)
-        .bind(seq.pick(&customers))
-        .bind(number)
-        .bind(status)
-        .bind(currency)
-        .bind(due_day)
-        .bind(totals.subtotal)
-        .bind(totals.tax)
-        .bind(totals.total)
-        .bind(creator)
-        .bind(created)
-        .bind(issued)
-        .bind(voided)
-        .bind(reason)
-        .execute(&mut *tx)
-        .await?;
-        finance::write_lines(tx, &id, 1, &lines).await?;
+        // Most customers pay within the month; some pay half, some not yet (overdue once due).
+        let mut paid = 0;
+        if status == "issued" {
+            let age_days = (now - issued_at) / 86_400;
+            let roll = seq.next(100);
+            let (full, half) = if age_days > 45 { (85, 92) } else { (40, 50) };
+            let amount = if roll < full {
+                totals.total
+            } else if roll < half {
+                totals.total / 2
+            } else {
+                0
+            };
+            let paid_at = (issued_at + (2 + seq.next(35) as i64) * 86_400).min(now - 3_600);
+            if amount > 0 && paid_at > issued_at {
+                let method = *seq.pick(&[
+                    PaymentMethod::Card,
+                    PaymentMethod::Card,
+                    PaymentMethod::BankTransfer,
+                    PaymentMethod::Paypal,
+                ]);
+                let reference = match method {
+                    PaymentMethod::Card => format!("ch_demo_{n:05}"),
+                    PaymentMethod::BankTransfer => format!("TRF-DEMO-{n:05}"),
+                    PaymentMethod::Paypal => format!("PAYID-DEMO-{n:05}"),
+                };
+                let confirmer = method.needs_confirmation().then(|| team.finance_admin.clone());
+                payment_rows.push(vec![
+                    text(new_id()),
+                    text(org_id),
+                    text(&id),
+                    text(method.key()),
+                    text(reference),
+                    Value::Int(Some(amount)),
+                    text(currency),
+                    text("confirmed"),
+                    text(&team.finance),
+                    Value::Int(Some(paid_at)),
+                    Value::Text(Some(confirmer.unwrap_or_else(|| team.finance.clone()))),
+                    Value::Int(Some(paid_at + if method.needs_confirmation() { 86_400 } else { 0 })),
+                ]);
+                paid = amount;
+                status = policy::status_after_payment(totals.total, paid).key();
+            }
+        }
+        invoice_rows.push(vec![
+            text(&id),
+            text(org_id),
+            text(seq.pick(&customers).clone()),
+            Value::Text(number),
+            text(status),
+            text(currency),
+            Value::Int(Some(due_day)),
+            Value::Int(Some(totals.subtotal)),
+            Value::Int(Some(totals.tax)),
+            Value::Int(Some(totals.total)),
+            Value::Int(Some(paid)),
+            text(&team.finance),
+            Value::Int(Some(created)),
+            Value::Int(issued),
+            Value::Int(voided),
+            Value::Text(reason.map(str::to_string)),
+            Value::Int(Some(created)),
+        ]);
+        for (position, line) in lines.iter().enumerate() {
+            line_rows.push(vec![
+                text(&id),
+                Value::Int(Some(1)),
+                Value::Int(Some(position as i64)),
+                text(&line.description),
+                Value::Int(Some(line.quantity)),
+                Value::Int(Some(line.unit_price)),
+                Value::Int(Some(line.tax_bp)),
+            ]);
+        }
+        let customer = match &invoice_rows.last().map(|r| &r[2]) {
+            Some(Value::Text(Some(c))) => c.clone(),
+            _ => String::new(),
+        };
+        seeded.push(Seeded { id, status, total: totals.total, paid, lines, customer, due_day });
     }
+    let payments = payment_rows.len();
+    insert_rows(
+        tx,
+        "INSERT INTO invoices (id, org_id, customer_id, number, status, currency, due_day, subtotal, tax, total, paid, \
+                               created_by, created_at, issued_at, voided_at, void_reason, updated_at)",
+        invoice_rows,
+    )
+    .await?;
+    insert_rows(
+        tx,
+        "INSERT INTO invoice_lines (invoice_id, version, position, description, quantity, unit_price, tax_bp)",
+        line_rows,
+    )
+    .await?;
+    insert_rows(
+        tx,
+        "INSERT INTO payments (id, org_id, invoice_id, method, external_reference, amount, currency, status, \
+                               recorded_by, recorded_at, confirmed_by, confirmed_at)",
+        payment_rows,
+    )
+    .await?;
     // The counters continue after the seeded numbers.
     for (year, last) in numbers {
         sqlx::query(
@@ -177,5 +333,175 @@ pub async fn seed_finance(
         .execute(&mut *tx)
         .await?;
     }
-    Ok((plan.customers, plan.invoices))
+    let mut report =
+        FinanceReport { customers: plan.customers, invoices: plan.invoices, payments, ..Default::default() };
+    let cx = Work { org_id, currency, team, now };
+    // The newest unpaid invoice: its bank transfer arrived, and waits for confirmation.
+    let unpaid: Vec<&Seeded> = seeded.iter().rev().filter(|i| i.status == "issued").collect();
+    if let Some(invoice) = unpaid.first() {
+        cx.transfer_awaiting(tx, invoice).await?;
+        report.payments += 1;
+    }
+    // Edits proposed on unpaid invoices, waiting for an approver.
+    let proposals = [
+        ("Customer asked for one more unit on the first line.", 1, 100),
+        ("Discount of 10 % agreed on the phone.", 0, 90),
+    ];
+    for ((reason, extra, percent), invoice) in proposals.iter().take(plan.pending_edits).zip(unpaid.iter().skip(1)) {
+        cx.pending_edit(tx, invoice, reason, *extra, *percent).await?;
+        report.edits += 1;
+    }
+    // Refunds in every state, on invoices paid in full (the largest one above the
+    // two-approver threshold).
+    let mut paid: Vec<&Seeded> = seeded.iter().filter(|i| i.status == "paid").collect();
+    paid.sort_by_key(|i| std::cmp::Reverse(i.total));
+    let states: &[RefundStatus] = if plan.pending_edits > 1 {
+        &[
+            RefundStatus::Requested,
+            RefundStatus::Requested,
+            RefundStatus::Approved,
+            RefundStatus::Rejected,
+            RefundStatus::Expired,
+            RefundStatus::Executed,
+        ]
+    } else {
+        &[RefundStatus::Requested]
+    };
+    for (n, (state, invoice)) in states.iter().zip(paid.iter()).enumerate() {
+        // The first goes back in full (above the threshold); the others in part.
+        let amount = if n == 0 { invoice.total } else { invoice.total / 4 };
+        let needed = policy::approvals_needed(amount, plan.two_approvals_above);
+        cx.refund(tx, invoice, *state, amount, needed, n as i64).await?;
+        report.refunds += 1;
+    }
+    Ok(report)
+}
+
+/// The organization and people the special cases are made by.
+struct Work<'a> {
+    org_id: &'a str,
+    currency: &'a str,
+    team: &'a Team,
+    now: i64,
+}
+
+impl Work<'_> {
+    async fn transfer_awaiting(&self, tx: &mut Conn, invoice: &Seeded) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO payments (id, org_id, invoice_id, method, external_reference, amount, currency, status, \
+                                   recorded_by, recorded_at) \
+             VALUES ($1, $2, $3, 'bank_transfer', 'TRF-DEMO-AWAITING', $4, $5, 'awaiting_confirmation', $6, $7)",
+        )
+        .bind(new_id())
+        .bind(self.org_id)
+        .bind(&invoice.id)
+        .bind(invoice.total - invoice.paid)
+        .bind(self.currency)
+        .bind(&self.team.finance)
+        .bind(self.now - 2 * 3_600)
+        .execute(&mut *tx)
+        .await?;
+        Ok(())
+    }
+
+    async fn pending_edit(
+        &self,
+        tx: &mut Conn,
+        invoice: &Seeded,
+        reason: &str,
+        extra: i64,
+        percent: i64,
+    ) -> Result<()> {
+        let mut lines = invoice.lines.clone();
+        if let Some(first) = lines.first_mut() {
+            first.quantity += extra;
+        }
+        for line in &mut lines {
+            line.unit_price = line.unit_price * percent / 100;
+        }
+        let totals = policy::totals(&lines).unwrap_or_default();
+        sqlx::query(
+            "INSERT INTO invoice_edits (id, org_id, invoice_id, base_version, customer_id, due_day, lines, subtotal, \
+                                        tax, total, reason, requested_by, requested_at) \
+             VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(new_id())
+        .bind(self.org_id)
+        .bind(&invoice.id)
+        .bind(&invoice.customer)
+        .bind(invoice.due_day)
+        .bind(serde_json::to_string(&lines).unwrap_or_default())
+        .bind(totals.subtotal)
+        .bind(totals.tax)
+        .bind(totals.total)
+        .bind(reason)
+        .bind(&self.team.finance)
+        .bind(self.now - 5 * 3_600)
+        .execute(&mut *tx)
+        .await?;
+        Ok(())
+    }
+
+    async fn refund(
+        &self,
+        tx: &mut Conn,
+        invoice: &Seeded,
+        state: RefundStatus,
+        amount: i64,
+        needed: i64,
+        n: i64,
+    ) -> Result<()> {
+        let team = self.team;
+        // The expired request was asked 20 days ago; the others in the last days.
+        let asked = if state == RefundStatus::Expired { self.now - 20 * 86_400 } else { self.now - (n + 1) * 86_400 };
+        let decided = asked + 3_600;
+        let approved = matches!(state, RefundStatus::Approved | RefundStatus::Executed);
+        let (first, approver) = match (approved, needed) {
+            (true, 2) => (Some(&team.owner), Some(&team.finance_admin)),
+            (true, _) => (None, Some(&team.finance_admin)),
+            // Above the threshold and still requested: the owner gave the first approval.
+            (false, 2) if state == RefundStatus::Requested => (Some(&team.owner), None),
+            _ => (None, None),
+        };
+        let rejected = state == RefundStatus::Rejected;
+        sqlx::query(
+            "INSERT INTO refunds (id, org_id, invoice_id, amount, currency, reason, status, approvals_needed, \
+                                  requested_by, requested_at, expires_at, first_approved_by, first_approved_at, \
+                                  approved_by, approved_at, rejected_by, rejected_at, reject_reason, expired_at, \
+                                  executed_by, executed_at, external_reference) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)",
+        )
+        .bind(new_id())
+        .bind(self.org_id)
+        .bind(&invoice.id)
+        .bind(amount)
+        .bind(self.currency)
+        .bind(["Order returned unopened.", "Service not delivered in time.", "Charged twice by mistake."][n as usize % 3])
+        .bind(state.key())
+        .bind(needed)
+        .bind(&team.finance)
+        .bind(asked)
+        .bind(asked + policy::REFUND_EXPIRY_DAYS * 86_400)
+        .bind(first)
+        .bind(first.map(|_| decided))
+        .bind(approver)
+        .bind(approver.map(|_| decided + 60))
+        .bind(rejected.then_some(&team.finance_admin))
+        .bind(rejected.then_some(decided))
+        .bind(rejected.then_some("The customer kept the goods."))
+        .bind((state == RefundStatus::Expired).then_some(asked + policy::REFUND_EXPIRY_DAYS * 86_400))
+        .bind((state == RefundStatus::Executed).then_some(&team.finance))
+        .bind((state == RefundStatus::Executed).then_some(decided + 86_400))
+        .bind((state == RefundStatus::Executed).then_some(format!("RF-DEMO-{n}")))
+        .execute(&mut *tx)
+        .await?;
+        if approved {
+            sqlx::query("UPDATE invoices SET refunded = refunded + $1 WHERE id = $2")
+                .bind(amount)
+                .bind(&invoice.id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(())
+    }
 }

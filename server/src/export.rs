@@ -7,6 +7,7 @@ use app::audit::api::{AUDIT_EXPORT, AuditFilter, CHECKPOINT_PATH, EXPORT_PATH};
 use app::audit::server::{ParsedFilter, export_csv};
 use app::audit::{self, Outcome};
 use app::error::AppError;
+use app::finance::api as finance;
 use app::request::RequestMeta;
 use app::state::AppState;
 use axum::Form;
@@ -86,4 +87,48 @@ async fn checkpoint(state: AppState, meta: RequestMeta) -> Result<Response, AppE
         h.insert(header::CONTENT_DISPOSITION, value);
     }
     Ok(response)
+}
+
+#[derive(serde::Deserialize)]
+pub struct InvoiceFilter {
+    #[serde(default)]
+    status: Option<String>,
+}
+
+/// `POST /api/finance/invoices/export`: the organization's invoices as a CSV download,
+/// customer names masked unless the caller holds `customers.pii.read` (audited).
+pub async fn invoices_csv(State(state): State<AppState>, request: Request) -> Response {
+    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+    let headers = request.headers().clone();
+    let form = Form::<InvoiceFilter>::from_request(request, &state).await;
+    let answer = async {
+        let meta = RequestMeta::from_headers(&headers, peer, &state.config);
+        let cx = authorize(state, meta, finance::EXPORT_PATH, &finance::INVOICES_READ).await?.in_org()?;
+        let Form(filter) = form.map_err(|_| AppError::bad_request("The export form could not be read."))?;
+        let status = finance::parse_status(filter.status.as_deref())?;
+        let (csv, rows) = finance::export_invoices(&cx, status).await?;
+        let event = cx.event("finance.export", Outcome::Allowed).metadata(serde_json::json!({
+            "what": "invoices", "status": status.map(|s| s.key()), "rows": rows, "customers_masked": finance::masked(&cx)
+        }));
+        let mut tx = cx.state.db.begin().await?;
+        audit::record(&mut tx, &event, cx.now).await?;
+        tx.commit().await?;
+        Ok::<_, AppError>(download(
+            csv,
+            "text/csv; charset=utf-8",
+            &format!("gatehouse-invoices-{}-{}.csv", cx.org.slug, chrono_date(cx.now)),
+        ))
+    };
+    answer.await.unwrap_or_else(IntoResponse::into_response)
+}
+
+/// `body` as a download called `filename`.
+fn download(body: String, content_type: &'static str, filename: &str) -> Response {
+    let mut response = body.into_response();
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
 }

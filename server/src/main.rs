@@ -76,7 +76,8 @@ async fn run(command: Command, config: Config) -> Result<(), Box<dyn std::error:
             let report = demo::seed(&db, &hasher, &config.secret_key, db::now()).await?;
             println!(
                 "demo data: {} users, {} organizations, {} memberships, {} TOTP enrollments, {} grants, \
-                 {} custom roles, {} invitations, {} customers, {} invoices created (password: {}, TOTP secret: {})",
+                 {} custom roles, {} invitations, {} customers, {} invoices, {} payments, {} refunds, \
+                 {} proposed invoice edits created (password: {}, TOTP secret: {})",
                 report.users,
                 report.organizations,
                 report.memberships,
@@ -86,6 +87,9 @@ async fn run(command: Command, config: Config) -> Result<(), Box<dyn std::error:
                 report.invitations,
                 report.customers,
                 report.invoices,
+                report.payments,
+                report.refunds,
+                report.invoice_edits,
                 demo::DEMO_PASSWORD,
                 demo::DEMO_TOTP_SECRET
             );
@@ -182,7 +186,8 @@ async fn serve(db: Db, config: Config) -> Result<(), Box<dyn std::error::Error>>
 }
 
 /// Drops expired sessions, stale throttle entries, expired sign-up requests and the sealed
-/// copies of mailed secrets that expired unsent, every ten minutes.
+/// copies of mailed secrets that expired unsent, and expires refund requests nobody decided
+/// in 14 days, every ten minutes.
 async fn housekeeping(db: Db) {
     let mut every = tokio::time::interval(Duration::from_secs(600));
     loop {
@@ -196,12 +201,13 @@ async fn housekeeping(db: Db) {
             let secrets = app::mail::purge_expired_secrets(&mut conn, now).await?;
             drop(conn);
             let pruned = app::audit::retention::prune_all(&db, now).await?;
-            Ok::<_, app::error::AppError>((sessions, throttles, signups, secrets, pruned))
+            let refunds_expired = app::finance::money::expire_refunds(&db, now).await?;
+            Ok::<_, app::error::AppError>((sessions, throttles, signups, secrets, pruned, refunds_expired))
         }
         .await;
         match result {
-            Ok((sessions, throttles, signups, secrets, pruned)) => {
-                tracing::debug!(sessions, throttles, signups, secrets, pruned, "housekeeping")
+            Ok((sessions, throttles, signups, secrets, pruned, refunds_expired)) => {
+                tracing::debug!(sessions, throttles, signups, secrets, pruned, refunds_expired, "housekeeping")
             }
             Err(error) => tracing::warn!(%error, "housekeeping failed"),
         }

@@ -26,6 +26,7 @@ pub fn router(state: AppState) -> Router {
         .nest_service(&format!("/{}", options.site_pkg_dir), tower_http::services::ServeDir::new(pkg))
         .route(app::audit::api::EXPORT_PATH, post(crate::export::audit_csv))
         .route(app::audit::api::CHECKPOINT_PATH, post(crate::export::audit_checkpoint))
+        .route(app::finance::api::EXPORT_PATH, post(crate::export::invoices_csv))
         .leptos_routes_with_context(
             &state,
             routes,

@@ -28,7 +28,26 @@ db_test!(seeding_twice_changes_nothing, |t| {
             invitations: INVITATIONS.len(),
             customers: ACME_FINANCE.customers + GLOBEX_FINANCE.customers,
             invoices: ACME_FINANCE.invoices + GLOBEX_FINANCE.invoices,
+            payments: first.payments,
+            refunds: 7,
+            invoice_edits: 3,
         }
+    );
+    // A year of invoices, most of them paid, one bank transfer awaiting confirmation.
+    assert!(first.payments > ACME_FINANCE.invoices / 2, "{} payments", first.payments);
+    let one = |sql: &'static str| async move {
+        sqlx::query_scalar::<_, i64>(sql).fetch_one(&mut *t.db.conn().await.unwrap()).await.unwrap()
+    };
+    assert_eq!(one("SELECT CAST(COUNT(*) AS BIGINT) FROM payments WHERE status = 'awaiting_confirmation'").await, 2);
+    // Refunds in every state, one above Acme's two-approver threshold; paid and refunded add up.
+    assert_eq!(one("SELECT CAST(COUNT(DISTINCT status) AS BIGINT) FROM refunds").await, 5);
+    assert_eq!(one("SELECT CAST(COUNT(*) AS BIGINT) FROM refunds WHERE approvals_needed = 2").await, 2);
+    assert_eq!(
+        one("SELECT CAST(COUNT(*) AS BIGINT) FROM invoices i WHERE i.paid <> \
+             (SELECT CAST(COALESCE(SUM(p.amount), 0) AS BIGINT) FROM payments p \
+              WHERE p.invoice_id = i.id AND p.status = 'confirmed') OR i.refunded > i.paid OR i.paid > i.total")
+        .await,
+        0
     );
     let tables = [
         "users",
@@ -43,6 +62,9 @@ db_test!(seeding_twice_changes_nothing, |t| {
         "invoices",
         "invoice_lines",
         "invoice_counters",
+        "payments",
+        "refunds",
+        "invoice_edits",
     ];
     let mut before = Vec::new();
     for table in tables {

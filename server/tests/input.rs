@@ -68,6 +68,30 @@ fn fields(path: &str) -> &'static [&'static str] {
         "/api/finance/invoices/update" => {
             &["invoice_id", "customer_id", "due_on", "description[0]", "quantity[0]", "unit_price[0]", "tax_rate[0]"]
         }
+        "/api/finance/invoices/edits/propose" => &[
+            "invoice_id",
+            "version",
+            "reason",
+            "customer_id",
+            "due_on",
+            "description[0]",
+            "quantity[0]",
+            "unit_price[0]",
+            "tax_rate[0]",
+        ],
+        "/api/finance/invoices/edits/approve" => &["edit_id"],
+        "/api/finance/invoices/edits/reject" => &["edit_id", "reason"],
+        "/api/finance/payments" => &["awaiting", "after"],
+        "/api/finance/payments/record" => &["invoice_id", "method", "amount", "reference"],
+        "/api/finance/payments/confirm" => &["payment_id"],
+        "/api/finance/refunds" => &["status", "after"],
+        "/api/finance/refunds/request" => &["invoice_id", "amount", "reason"],
+        "/api/finance/refunds/approve" => &["refund_id"],
+        "/api/finance/refunds/reject" => &["refund_id", "reason"],
+        "/api/finance/refunds/execute" => &["refund_id", "reference"],
+        "/api/finance/settings/refunds" => &["two_approvals_above"],
+        "/api/finance/summary" => &[],
+        "/api/finance/invoices/export" => &["status"],
         other => panic!("{other} has no field list here: add one, so it is fuzzed too"),
     }
 }

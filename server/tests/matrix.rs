@@ -34,6 +34,10 @@ struct World {
     globex_customer: String,
     acme_invoice: String,
     globex_invoice: String,
+    /// A proposed edit, a payment and a refund of Globex.
+    globex_edit: String,
+    globex_payment: String,
+    globex_refund: String,
 }
 
 async fn world(t: &TestDb) -> World {
@@ -85,6 +89,15 @@ async fn world(t: &TestDb) -> World {
         .await,
         globex_invoice: id("SELECT i.id FROM invoices i JOIN organizations o ON o.id = i.org_id \
                             WHERE o.slug = 'globex' ORDER BY i.id LIMIT 1")
+        .await,
+        globex_edit: id("SELECT e.id FROM invoice_edits e JOIN organizations o ON o.id = e.org_id \
+                         WHERE o.slug = 'globex' ORDER BY e.id LIMIT 1")
+        .await,
+        globex_payment: id("SELECT p.id FROM payments p JOIN organizations o ON o.id = p.org_id \
+                            WHERE o.slug = 'globex' ORDER BY p.id LIMIT 1")
+        .await,
+        globex_refund: id("SELECT f.id FROM refunds f JOIN organizations o ON o.id = f.org_id \
+                           WHERE o.slug = 'globex' ORDER BY f.id LIMIT 1")
         .await,
     }
 }
@@ -155,6 +168,15 @@ const GUARD_ONLY: &[&str] = &[
     "/api/finance/invoices/delete",
     "/api/finance/invoices/issue",
     "/api/finance/invoices/void",
+    "/api/finance/invoices/edits/propose",
+    "/api/finance/invoices/edits/approve",
+    "/api/finance/invoices/edits/reject",
+    "/api/finance/payments/record",
+    "/api/finance/payments/confirm",
+    "/api/finance/refunds/request",
+    "/api/finance/refunds/approve",
+    "/api/finance/refunds/reject",
+    "/api/finance/refunds/execute",
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -266,6 +288,40 @@ fn body(endpoint: &Endpoint, w: &World, scope: Scope, n: usize) -> Option<String
         "/api/finance/invoices/void" => {
             format!("invoice_id={}&reason=matrix", if own { "no-such-invoice" } else { &w.globex_invoice })
         }
+        "/api/finance/invoices/edits/propose" => format!(
+            "invoice_id={}&version=1&reason=matrix&customer_id={}&due_on=2030-01-31&description%5B0%5D=Matrix&quantity%5B0%5D=1&unit_price%5B0%5D=10",
+            if own { "no-such-invoice" } else { &w.globex_invoice },
+            w.acme_customer
+        ),
+        "/api/finance/invoices/edits/approve" => {
+            format!("edit_id={}", if own { "no-such-edit" } else { &w.globex_edit })
+        }
+        "/api/finance/invoices/edits/reject" => {
+            format!("edit_id={}&reason=matrix", if own { "no-such-edit" } else { &w.globex_edit })
+        }
+        "/api/finance/payments" | "/api/finance/refunds" | "/api/finance/summary" if own => String::new(),
+        "/api/finance/invoices/export" if own => "status=paid".into(),
+        "/api/finance/payments/record" => format!(
+            "invoice_id={}&method=card&amount=10&reference=matrix-{n}",
+            if own { "no-such-invoice" } else { &w.globex_invoice }
+        ),
+        "/api/finance/payments/confirm" => {
+            format!("payment_id={}", if own { "no-such-payment" } else { &w.globex_payment })
+        }
+        "/api/finance/refunds/request" => {
+            format!("invoice_id={}&amount=1&reason=matrix", if own { "no-such-invoice" } else { &w.globex_invoice })
+        }
+        "/api/finance/refunds/approve" => {
+            format!("refund_id={}", if own { "no-such-refund" } else { &w.globex_refund })
+        }
+        "/api/finance/refunds/reject" => {
+            format!("refund_id={}&reason=matrix", if own { "no-such-refund" } else { &w.globex_refund })
+        }
+        "/api/finance/refunds/execute" => {
+            format!("refund_id={}&reference=matrix", if own { "no-such-refund" } else { &w.globex_refund })
+        }
+        // The demo's own threshold, set again: allowed, and nothing changes.
+        "/api/finance/settings/refunds" if own => "two_approvals_above=50000".into(),
         _ if own => panic!("no sample request for {}: add one to the matrix test", endpoint.path),
         _ => return None,
     })

@@ -6,10 +6,11 @@
 
 use super::api::{
     CUSTOMERS_PII, CreateCustomer, CreateInvoice, CustomerView, DeleteInvoice, INVOICES_CREATE, INVOICES_READ,
-    INVOICES_UPDATE, InvoiceDetail, InvoiceList, InvoiceStatus, IssueInvoice, UpdateInvoice, VoidInvoice, get_invoice,
-    list_customers, list_invoices, reveal_customer,
+    INVOICES_UPDATE, InvoiceDetail, InvoiceList, InvoiceStatus, IssueInvoice, ProposeEdit, UpdateInvoice, VoidInvoice,
+    get_invoice, list_customers, list_invoices, reveal_customer,
 };
 use super::policy::{self, InvoiceAction, Line};
+use super::sections;
 use crate::ui::{
     DoneNote, ErrorAlert, Loaded, Page, WhenAllowed, allowed, current_session, field_error, form_action, gated,
 };
@@ -46,7 +47,13 @@ pub fn InvoicesPage() -> impl IntoView {
                     <WhenAllowed requirement=INVOICES_CREATE>
                         <a class="button" href="/finance/invoices/new">"New invoice"</a>
                     </WhenAllowed>
+                    <a href="/finance/payments">"Payments"</a>
+                    <a href="/finance/refunds">"Refunds"</a>
                     <a href="/finance/customers">"Customers"</a>
+                    <form method="post" action=super::api::EXPORT_PATH class="inline-form">
+                        <input type="hidden" name="status" value=status.clone()/>
+                        <button type="submit" class="button-secondary">"Export CSV"</button>
+                    </form>
                 </div>
                 <Loaded resource=list render={move |list: InvoiceList| view! { <InvoiceTable list status=status.clone()/> }}/>
             </section>
@@ -136,6 +143,11 @@ pub fn InvoicePage() -> impl IntoView {
             <DoneNote key="updated" message="Draft updated."/>
             <DoneNote key="issued" message="Invoice issued. It can no longer change."/>
             <DoneNote key="voided" message="Invoice voided."/>
+            <DoneNote key="edit_proposed" message="Edit proposed. It applies once another approver approves it."/>
+            <DoneNote key="edit_approved" message="Edit approved: the invoice has a new version."/>
+            <DoneNote key="edit_rejected" message="Edit rejected."/>
+            <DoneNote key="payment_recorded" message="Payment recorded."/>
+            <DoneNote key="refund_requested" message="Refund requested. An approver decides it on the refunds page."/>
             <Loaded resource=invoice render={|i: InvoiceDetail| view! { <Invoice i/> }}/>
         </Page>
     }
@@ -186,6 +198,20 @@ fn Invoice(i: InvoiceDetail) -> impl IntoView {
     let issue = may(InvoiceAction::Issue).then(|| view! { <IssueForm invoice_id=i.id.clone()/> });
     let delete = may(InvoiceAction::DeleteDraft).then(|| view! { <DeleteDraftForm invoice_id=i.id.clone()/> });
     let void = may(InvoiceAction::Void).then(|| view! { <VoidForm invoice_id=i.id.clone()/> });
+    let propose = may(InvoiceAction::ProposeEdit).then(|| {
+        let href = format!("/finance/invoices/{}/edit", i.id);
+        view! { <a class="button button-secondary" href=href>"Propose an edit"</a> }
+    });
+    let issued = i.status != InvoiceStatus::Draft;
+    let history = sections::history(&i.history, &i.currency);
+    let money_parts = issued.then(|| {
+        let (record, request) = (may(InvoiceAction::RecordPayment), may(InvoiceAction::RequestRefund));
+        view! {
+            <sections::Edits i=i.clone()/>
+            <sections::Payments i=i.clone() record/>
+            <sections::Refunds i=i.clone() request/>
+        }
+    });
     let reveal = (i.customer.masked && allowed(&CUSTOMERS_PII).is_ok()).then(|| reveal_link(&i.customer.id));
     view! {
         <section class="card" aria-labelledby="invoice-title">
@@ -209,9 +235,13 @@ fn Invoice(i: InvoiceDetail) -> impl IntoView {
                 <dt>"Tax"</dt><dd class="num">{money(i.totals.tax)}</dd>
                 <dt>"Total"</dt><dd class="num"><strong>{money(i.totals.total)}</strong></dd>
                 <dt>"Paid"</dt><dd class="num">{money(i.paid)}</dd>
+                <dt>"Open"</dt><dd class="num">{money(i.totals.total - i.paid)}</dd>
             </dl>
-            <div class="toolbar">{edit}{issue}{delete}</div>
+            <p class="small muted">{format!("Version {}", i.version)}</p>
+            <div class="toolbar">{edit}{issue}{delete}{propose}</div>
         </section>
+        {money_parts}
+        {history}
         {void}
     }
 }
@@ -339,40 +369,61 @@ pub fn EditInvoicePage() -> impl IntoView {
         <Title text="Edit invoice · Gatehouse"/>
         <Page>
             <section class="card">
-                <Loaded resource=invoice render={move |i: InvoiceDetail| view! {
-                    <p><a href=format!("/finance/invoices/{}", i.id)>"← Back to the invoice"</a></p>
-                    <h1>"Edit draft"</h1>
-                    {if i.status == InvoiceStatus::Draft {
-                        // Saving prices the draft in the organization's currency of today.
-                        let currency = org_currency();
-                        let changed = (currency != i.currency).then(|| view! {
+                <Loaded resource=invoice render={move |i: InvoiceDetail| {
+                    let draft = i.status == InvoiceStatus::Draft;
+                    let proposable = policy::check(i.status, i.paid, InvoiceAction::ProposeEdit).is_ok();
+                    let back = view! { <p><a href=format!("/finance/invoices/{}", i.id)>"← Back to the invoice"</a></p> };
+                    if !draft && !proposable {
+                        return view! {
+                            {back}
+                            <h1>"Edit invoice"</h1>
                             <p class="alert alert-info" role="note">
-                                {format!("This draft was made in {}; saving it makes it a {currency} invoice.", i.currency)}
+                                "This invoice no longer changes: it is paid in full or void."
                             </p>
-                        });
-                        view! {
-                            {changed}
-                            <Loaded resource=customers render={move |customers: Vec<CustomerView>| {
-                                let values = DraftValues {
-                                    customer_id: i.customer.id.clone(),
-                                    due_on: i.due_on.clone(),
-                                    lines: i.lines.clone(),
-                                    currency: currency.clone(),
-                                };
+                        }.into_any();
+                    }
+                    // A draft is priced in the organization's currency of today; an issued
+                    // invoice keeps its own.
+                    let currency = if draft { org_currency() } else { i.currency.clone() };
+                    let changed = (draft && currency != i.currency).then(|| view! {
+                        <p class="alert alert-info" role="note">
+                            {format!("This draft was made in {}; saving it makes it a {currency} invoice.", i.currency)}
+                        </p>
+                    });
+                    let note = (!draft).then(|| view! {
+                        <p class="alert alert-info" role="note">
+                            {format!("{} is issued, so it does not change in place: your edit is proposed, and applies once someone else approves it.", i.number.clone().unwrap_or_default())}
+                        </p>
+                    });
+                    let values = DraftValues {
+                        customer_id: i.customer.id.clone(),
+                        due_on: i.due_on.clone(),
+                        lines: i.lines.clone(),
+                        currency,
+                    };
+                    let (id, version) = (i.id.clone(), i.version);
+                    view! {
+                        {back}
+                        <h1>{if draft { "Edit draft" } else { "Propose an edit" }}</h1>
+                        {changed}
+                        {note}
+                        <Loaded resource=customers render={move |customers: Vec<CustomerView>| {
+                            let values = values.clone();
+                            if draft {
                                 view! {
-                                    <UpdateInvoiceForm invoice_id=i.id.clone()>
+                                    <UpdateInvoiceForm invoice_id=id.clone()>
                                         <DraftFields customers values/>
                                     </UpdateInvoiceForm>
-                                }
-                            }}/>
-                        }.into_any()
-                    } else {
-                        view! {
-                            <p class="alert alert-info" role="note">
-                                "This invoice is no longer a draft. Issued invoices do not change; void it and issue a new one."
-                            </p>
-                        }.into_any()
-                    }}
+                                }.into_any()
+                            } else {
+                                view! {
+                                    <ProposeEditForm invoice_id=id.clone() version>
+                                        <DraftFields customers values/>
+                                    </ProposeEditForm>
+                                }.into_any()
+                            }
+                        }}/>
+                    }.into_any()
                 }}/>
             </section>
         </Page>
@@ -460,6 +511,22 @@ fn UpdateInvoiceForm(invoice_id: String, children: Children) -> impl IntoView {
             {children()}
             <ErrorAlert result/>
             <button type="submit">"Save draft"</button>
+        </ActionForm>
+    }
+}
+
+#[component]
+fn ProposeEditForm(invoice_id: String, version: i64, children: Children) -> impl IntoView {
+    let (action, result) = form_action::<ProposeEdit>();
+    view! {
+        <ActionForm action>
+            <input type="hidden" name="invoice_id" value=invoice_id/>
+            <input type="hidden" name="version" value=version.to_string()/>
+            {children()}
+            <label for="edit-reason">"Why it should change"</label>
+            <input id="edit-reason" name="reason" required maxlength="500" aria-invalid=field_error(result, "reason")/>
+            <ErrorAlert result/>
+            <button type="submit">"Propose edit"</button>
         </ActionForm>
     }
 }

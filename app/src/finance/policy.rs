@@ -15,6 +15,24 @@ pub const INVOICES_UPDATE: Requirement = Requirement::all(&[Permission::Invoices
 pub const INVOICES_VOID: Requirement = Requirement::all(&[Permission::InvoicesRead, Permission::InvoicesVoid]);
 /// Seeing a customer's details unmasked (each reveal is audited).
 pub const CUSTOMERS_PII: Requirement = Requirement::all(&[Permission::CustomersPiiRead]);
+/// Proposing an edit of an issued invoice.
+pub const INVOICES_PROPOSE_EDIT: Requirement = INVOICES_UPDATE;
+/// Approving or rejecting someone else's proposed edit (finance_admin and owner).
+pub const INVOICES_DECIDE_EDIT: Requirement = INVOICES_VOID;
+/// Recording a payment received, and sending an approved refund's money back.
+pub const PAYMENTS_RECORD: Requirement = Requirement::all(&[Permission::InvoicesRead, Permission::PaymentsRecord]);
+/// Confirming that a bank transfer arrived.
+pub const PAYMENTS_CONFIRM: Requirement = Requirement::all(&[Permission::InvoicesRead, Permission::PaymentsConfirm]);
+/// Asking for a refund.
+pub const REFUNDS_REQUEST: Requirement = Requirement::all(&[Permission::InvoicesRead, Permission::RefundsRequest]);
+/// Approving or rejecting someone else's refund request, after proving it is them again.
+pub const REFUNDS_DECIDE: Requirement =
+    Requirement::all(&[Permission::InvoicesRead, Permission::RefundsApprove]).with_step_up();
+/// Setting the amount above which a refund needs two approvers.
+pub const FINANCE_SETTINGS: Requirement = Requirement::all(&[Permission::OrgSettingsManage]);
+
+/// Days a refund request waits for its approvers before it expires.
+pub const REFUND_EXPIRY_DAYS: i64 = 14;
 
 /// Where an invoice stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,11 +90,24 @@ pub enum InvoiceAction {
     Issue,
     /// Cancel an issued invoice nobody has paid anything on.
     Void,
+    /// Ask for a change to an issued invoice (an approver makes it a new version).
+    ProposeEdit,
+    /// Record money received.
+    RecordPayment,
+    /// Ask for money received to be given back.
+    RequestRefund,
 }
 
 impl InvoiceAction {
-    pub const ALL: [InvoiceAction; 4] =
-        [InvoiceAction::EditDraft, InvoiceAction::DeleteDraft, InvoiceAction::Issue, InvoiceAction::Void];
+    pub const ALL: [InvoiceAction; 7] = [
+        InvoiceAction::EditDraft,
+        InvoiceAction::DeleteDraft,
+        InvoiceAction::Issue,
+        InvoiceAction::Void,
+        InvoiceAction::ProposeEdit,
+        InvoiceAction::RecordPayment,
+        InvoiceAction::RequestRefund,
+    ];
 
     /// What the caller must hold.
     pub fn requirement(self) -> Requirement {
@@ -84,6 +115,9 @@ impl InvoiceAction {
             InvoiceAction::EditDraft | InvoiceAction::DeleteDraft => INVOICES_UPDATE,
             InvoiceAction::Issue => INVOICES_CREATE,
             InvoiceAction::Void => INVOICES_VOID,
+            InvoiceAction::ProposeEdit => INVOICES_PROPOSE_EDIT,
+            InvoiceAction::RecordPayment => PAYMENTS_RECORD,
+            InvoiceAction::RequestRefund => REFUNDS_REQUEST,
         }
     }
 }
@@ -104,6 +138,22 @@ pub fn check(status: InvoiceStatus, paid: i64, action: InvoiceAction) -> Result<
     use InvoiceAction as A;
     use InvoiceStatus as S;
     match (action, status) {
+        (A::ProposeEdit | A::RecordPayment, S::Issued | S::PartiallyPaid) => Ok(()),
+        (A::ProposeEdit | A::RecordPayment, S::Draft) => Err(refusal(
+            "invoice_draft",
+            "This invoice is still a draft: edit it directly, and issue it before recording payments.",
+        )),
+        (A::ProposeEdit, S::Paid) => {
+            Err(refusal("invoice_paid", "This invoice is paid in full; it is no longer edited. Refund instead."))
+        }
+        (A::RecordPayment, S::Paid) => Err(refusal("invoice_paid", "This invoice is already paid in full.")),
+        (A::ProposeEdit | A::RecordPayment | A::RequestRefund, S::Void) => {
+            Err(refusal("invoice_void", "This invoice is void; nothing about it changes any more."))
+        }
+        (A::RequestRefund, _) if paid == 0 => {
+            Err(refusal("nothing_paid", "Nothing was paid on this invoice, so there is nothing to refund."))
+        }
+        (A::RequestRefund, _) => Ok(()),
         (A::EditDraft | A::DeleteDraft | A::Issue, S::Draft) => Ok(()),
         (A::EditDraft | A::DeleteDraft | A::Issue, S::Void) => {
             Err(refusal("invoice_void", "This invoice is void; nothing about it changes any more."))
@@ -279,6 +329,170 @@ pub fn mask_address(address: &str) -> String {
     if last.is_empty() { String::new() } else { format!("*** {last}") }
 }
 
+/// An issued invoice's state once `paid` of its `total` has been received (never called on
+/// drafts or void invoices).
+pub fn status_after_payment(total: i64, paid: i64) -> InvoiceStatus {
+    match paid {
+        p if p <= 0 => InvoiceStatus::Issued,
+        p if p >= total => InvoiceStatus::Paid,
+        _ => InvoiceStatus::PartiallyPaid,
+    }
+}
+
+/// How money reached an invoice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentMethod {
+    Card,
+    BankTransfer,
+    Paypal,
+}
+
+impl PaymentMethod {
+    pub const ALL: [PaymentMethod; 3] = [PaymentMethod::Card, PaymentMethod::BankTransfer, PaymentMethod::Paypal];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            PaymentMethod::Card => "card",
+            PaymentMethod::BankTransfer => "bank_transfer",
+            PaymentMethod::Paypal => "paypal",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<PaymentMethod> {
+        PaymentMethod::ALL.into_iter().find(|m| m.key() == key)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            PaymentMethod::Card => "Card",
+            PaymentMethod::BankTransfer => "Bank transfer",
+            PaymentMethod::Paypal => "PayPal",
+        }
+    }
+
+    /// Card and PayPal payments come with the processor's reference and count at once; a bank
+    /// transfer counts once someone confirms it arrived, and may be announced without one.
+    pub fn needs_confirmation(self) -> bool {
+        self == PaymentMethod::BankTransfer
+    }
+}
+
+/// Where a refund stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefundStatus {
+    Requested,
+    Approved,
+    Rejected,
+    Expired,
+    Executed,
+}
+
+impl RefundStatus {
+    pub const ALL: [RefundStatus; 5] = [
+        RefundStatus::Requested,
+        RefundStatus::Approved,
+        RefundStatus::Rejected,
+        RefundStatus::Expired,
+        RefundStatus::Executed,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            RefundStatus::Requested => "requested",
+            RefundStatus::Approved => "approved",
+            RefundStatus::Rejected => "rejected",
+            RefundStatus::Expired => "expired",
+            RefundStatus::Executed => "executed",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<RefundStatus> {
+        RefundStatus::ALL.into_iter().find(|s| s.key() == key)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            RefundStatus::Requested => "Awaiting approval",
+            RefundStatus::Approved => "Approved, to be sent",
+            RefundStatus::Rejected => "Rejected",
+            RefundStatus::Expired => "Expired",
+            RefundStatus::Executed => "Refunded",
+        }
+    }
+}
+
+/// How many different approvers a refund of `amount` needs, given the organization's
+/// threshold (`None`: one, whatever the amount).
+pub fn approvals_needed(amount: i64, two_above: Option<i64>) -> i64 {
+    match two_above {
+        Some(threshold) if amount > threshold => 2,
+        _ => 1,
+    }
+}
+
+/// A refund request as its approvers see it, for [`approve_refund`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RefundState<'a> {
+    pub status: RefundStatus,
+    pub requested_by: Option<&'a str>,
+    pub first_approved_by: Option<&'a str>,
+    pub approvals_needed: i64,
+    pub expires_at: i64,
+}
+
+/// What an approval does to a refund request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Approval {
+    /// The first of the two approvals it needs: it stays requested.
+    First,
+    /// The last approval it needs: it is approved.
+    Final,
+}
+
+/// Whether `approver` may approve (or reject) the refund now, and what an approval does:
+/// never the requester (maker-checker holds for owners too), never twice by one person, only
+/// while requested and not expired.
+pub fn decide_refund(refund: &RefundState<'_>, approver: &str, now: i64) -> Result<Approval, Refusal> {
+    if refund.status != RefundStatus::Requested {
+        return Err(refusal("refund_decided", "This refund was already decided."));
+    }
+    if now >= refund.expires_at {
+        return Err(refusal("refund_expired", "This request waited 14 days without a decision and expired."));
+    }
+    if refund.requested_by == Some(approver) {
+        return Err(refusal("own_request", "You asked for this refund: someone else must decide it."));
+    }
+    match refund.first_approved_by {
+        Some(first) if first == approver => {
+            Err(refusal("already_approved", "You already approved this refund; it needs a second, different approver."))
+        }
+        None if refund.approvals_needed > 1 => Ok(Approval::First),
+        _ => Ok(Approval::Final),
+    }
+}
+
+/// One row of a side-by-side comparison of two versions' lines (by position).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineChange {
+    pub before: Option<Line>,
+    pub after: Option<Line>,
+}
+
+impl LineChange {
+    pub fn changed(&self) -> bool {
+        self.before != self.after
+    }
+}
+
+/// The lines of `before` and `after` side by side, position by position.
+pub fn diff_lines(before: &[Line], after: &[Line]) -> Vec<LineChange> {
+    (0..before.len().max(after.len()))
+        .map(|i| LineChange { before: before.get(i).cloned(), after: after.get(i).cloned() })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -300,6 +514,15 @@ mod tests {
         assert_eq!(check(S::Paid, 500, A::Void).unwrap_err().code, "invoice_has_payments");
         assert_eq!(check(S::Draft, 0, A::Void).unwrap_err().code, "invoice_draft");
         assert_eq!(check(S::Void, 0, A::Void).unwrap_err().code, "invoice_void");
+        for a in [A::ProposeEdit, A::RecordPayment] {
+            assert!(allowed(S::Issued, 0, a) && allowed(S::PartiallyPaid, 10, a), "{a:?}");
+            assert_eq!(check(S::Draft, 0, a).unwrap_err().code, "invoice_draft");
+            assert_eq!(check(S::Paid, 10, a).unwrap_err().code, "invoice_paid");
+            assert_eq!(check(S::Void, 0, a).unwrap_err().code, "invoice_void");
+        }
+        assert!(allowed(S::Paid, 10, A::RequestRefund) && allowed(S::PartiallyPaid, 1, A::RequestRefund));
+        assert_eq!(check(S::Issued, 0, A::RequestRefund).unwrap_err().code, "nothing_paid");
+        assert_eq!(check(S::Void, 0, A::RequestRefund).unwrap_err().code, "invoice_void");
     }
 
     fn access(role: BuiltinRole) -> Access {
@@ -313,15 +536,59 @@ mod tests {
         // finance drafts, edits and issues; only finance_admin and owner also void.
         let finance = access(BuiltinRole::Finance);
         assert_eq!(available(&finance, S::Draft, 0), vec![A::EditDraft, A::DeleteDraft, A::Issue]);
-        assert_eq!(available(&finance, S::Issued, 0), vec![]);
+        assert_eq!(available(&finance, S::Issued, 0), vec![A::ProposeEdit, A::RecordPayment]);
+        assert_eq!(available(&finance, S::PartiallyPaid, 10), vec![A::ProposeEdit, A::RecordPayment, A::RequestRefund]);
+        assert_eq!(available(&finance, S::Paid, 10), vec![A::RequestRefund]);
         for role in [BuiltinRole::FinanceAdmin, BuiltinRole::Owner] {
-            assert_eq!(available(&access(role), S::Issued, 0), vec![A::Void], "{role:?}");
-            assert_eq!(available(&access(role), S::PartiallyPaid, 10), vec![], "{role:?}");
+            let all = vec![A::Void, A::ProposeEdit, A::RecordPayment];
+            assert_eq!(available(&access(role), S::Issued, 0), all, "{role:?}");
+            let partly = vec![A::ProposeEdit, A::RecordPayment, A::RequestRefund];
+            assert_eq!(available(&access(role), S::PartiallyPaid, 10), partly, "{role:?}");
         }
         for role in [BuiltinRole::Admin, BuiltinRole::Analyst, BuiltinRole::Member, BuiltinRole::Viewer] {
             for s in InvoiceStatus::ALL {
                 assert_eq!(available(&access(role), s, 0), vec![], "{role:?} {s:?}");
             }
+        }
+    }
+
+    #[test]
+    fn refunds_are_decided_by_others_once_each() {
+        let refund = |first: Option<&'static str>, needed| RefundState {
+            status: RefundStatus::Requested,
+            requested_by: Some("maker"),
+            first_approved_by: first,
+            approvals_needed: needed,
+            expires_at: 100,
+        };
+        assert_eq!(decide_refund(&refund(None, 1), "checker", 99), Ok(Approval::Final));
+        assert_eq!(decide_refund(&refund(None, 1), "maker", 99).unwrap_err().code, "own_request");
+        assert_eq!(decide_refund(&refund(None, 1), "checker", 100).unwrap_err().code, "refund_expired");
+        assert_eq!(decide_refund(&refund(None, 2), "checker", 0), Ok(Approval::First));
+        assert_eq!(decide_refund(&refund(Some("checker"), 2), "checker", 0).unwrap_err().code, "already_approved");
+        assert_eq!(decide_refund(&refund(Some("checker"), 2), "second", 0), Ok(Approval::Final));
+        assert_eq!(decide_refund(&refund(Some("checker"), 2), "maker", 0).unwrap_err().code, "own_request");
+        let done = RefundState { status: RefundStatus::Approved, ..refund(None, 1) };
+        assert_eq!(decide_refund(&done, "checker", 0).unwrap_err().code, "refund_decided");
+        assert_eq!((approvals_needed(500, Some(500)), approvals_needed(501, Some(500))), (1, 2));
+        assert_eq!(approvals_needed(i64::MAX, None), 1);
+    }
+
+    #[test]
+    fn payments_settle_invoices_and_versions_compare_line_by_line() {
+        assert_eq!(status_after_payment(1_000, 400), InvoiceStatus::PartiallyPaid);
+        assert_eq!(status_after_payment(1_000, 1_000), InvoiceStatus::Paid);
+        // An approved edit of an invoice nobody paid leaves it issued.
+        assert_eq!(status_after_payment(1_000, 0), InvoiceStatus::Issued);
+        let line = |d: &str, q| Line { description: d.into(), quantity: q, unit_price: 100, tax_bp: 0 };
+        let diff = diff_lines(&[line("a", 1), line("b", 1)], &[line("a", 1), line("b", 2), line("c", 1)]);
+        assert_eq!(diff.iter().map(LineChange::changed).collect::<Vec<_>>(), vec![false, true, true]);
+        assert_eq!(diff[2].before, None);
+        for m in PaymentMethod::ALL {
+            assert_eq!(PaymentMethod::from_key(m.key()), Some(m));
+        }
+        for s in RefundStatus::ALL {
+            assert_eq!(RefundStatus::from_key(s.key()), Some(s));
         }
     }
 

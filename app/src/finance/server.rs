@@ -155,8 +155,19 @@ fn overdue(status: InvoiceStatus, due_day: i64, today: i64) -> bool {
     matches!(status, InvoiceStatus::Issued | InvoiceStatus::PartiallyPaid) && due_day < today
 }
 
-fn status_of(key: &str) -> Result<InvoiceStatus> {
+pub(super) fn status_of(key: &str) -> Result<InvoiceStatus> {
     InvoiceStatus::from_key(key).ok_or(AppError::Internal)
+}
+
+/// Parses a list's keyset cursor `at:id` (the sort time and id of the last row shown).
+pub(super) fn keyset_cursor(after: Option<&str>) -> Result<Option<(i64, String)>> {
+    let bad = || AppError::invalid("after", "Not a page cursor.");
+    after
+        .map(|raw| {
+            let (at, id) = raw.split_once(':').ok_or_else(bad)?;
+            Ok((at.parse().map_err(|_| bad())?, crate::input::id(id).map_err(|_| bad())?))
+        })
+        .transpose()
 }
 
 #[derive(sqlx::FromRow)]
@@ -183,14 +194,7 @@ pub async fn invoices(
     status: Option<InvoiceStatus>,
     after: Option<&str>,
 ) -> Result<InvoiceList> {
-    let cursor = match after {
-        Some(raw) => {
-            let (at, id) = raw.split_once(':').ok_or_else(|| AppError::invalid("after", "Not a page cursor."))?;
-            let at: i64 = at.parse().map_err(|_| AppError::invalid("after", "Not a page cursor."))?;
-            Some((at, crate::input::id(id).map_err(|_| AppError::invalid("after", "Not a page cursor."))?))
-        }
-        None => None,
-    };
+    let cursor = keyset_cursor(after)?;
     let (at, id) = cursor.clone().unwrap_or((i64::MAX, String::new()));
     let rows: Vec<ListRow> = sqlx::query_as(
         "SELECT i.id, i.number, c.name AS customer, i.status, i.currency, i.total, i.paid, i.due_day, i.created_at \
@@ -230,18 +234,19 @@ pub async fn invoices(
 }
 
 #[derive(sqlx::FromRow)]
-struct InvoiceRecord {
-    id: String,
-    customer_id: String,
-    number: Option<String>,
-    status: String,
-    currency: String,
-    due_day: i64,
-    version: i64,
-    subtotal: i64,
-    tax: i64,
-    total: i64,
-    paid: i64,
+pub(super) struct InvoiceRecord {
+    pub id: String,
+    pub customer_id: String,
+    pub number: Option<String>,
+    pub status: String,
+    pub currency: String,
+    pub due_day: i64,
+    pub version: i64,
+    pub subtotal: i64,
+    pub tax: i64,
+    pub total: i64,
+    pub paid: i64,
+    pub refunded: i64,
     creator: Option<String>,
     created_at: i64,
     issued_at: Option<i64>,
@@ -249,10 +254,10 @@ struct InvoiceRecord {
     void_reason: Option<String>,
 }
 
-async fn record(conn: &mut Conn, org_id: &str, id: &str) -> Result<InvoiceRecord> {
+pub(super) async fn record(conn: &mut Conn, org_id: &str, id: &str) -> Result<InvoiceRecord> {
     sqlx::query_as(
         "SELECT i.id, i.customer_id, i.number, i.status, i.currency, i.due_day, i.version, i.subtotal, \
-                i.tax, i.total, i.paid, u.name AS creator, i.created_at, i.issued_at, i.voided_at, i.void_reason \
+                i.tax, i.total, i.paid, i.refunded, u.name AS creator, i.created_at, i.issued_at, i.voided_at, i.void_reason \
          FROM invoices i LEFT JOIN users u ON u.id = i.created_by WHERE i.id = $1 AND i.org_id = $2",
     )
     .bind(id)
@@ -270,7 +275,7 @@ struct LineRow {
     tax_bp: i64,
 }
 
-async fn lines(conn: &mut Conn, invoice_id: &str, version: i64) -> Result<Vec<Line>> {
+pub(super) async fn lines(conn: &mut Conn, invoice_id: &str, version: i64) -> Result<Vec<Line>> {
     let rows: Vec<LineRow> = sqlx::query_as(
         "SELECT description, quantity, unit_price, tax_bp FROM invoice_lines \
          WHERE invoice_id = $1 AND version = $2 ORDER BY position",
@@ -285,23 +290,40 @@ async fn lines(conn: &mut Conn, invoice_id: &str, version: i64) -> Result<Vec<Li
         .collect())
 }
 
-/// One invoice with its current lines.
-pub async fn invoice(
-    conn: &mut Conn,
-    org_id: &str,
-    tz: &str,
-    now: i64,
-    id: &str,
-    shown: Shown,
-) -> Result<InvoiceDetail> {
-    let r = record(conn, org_id, id).await?;
+/// Who is looking, from where and when: what every finance answer is shaped by.
+#[derive(Clone, Copy, Debug)]
+pub struct Viewer<'a> {
+    pub org_id: &'a str,
+    pub user_id: &'a str,
+    /// The organization's timezone, for local days and times.
+    pub tz: &'a str,
+    pub now: i64,
+    pub shown: Shown,
+}
+
+impl Viewer<'_> {
+    pub fn time(&self, t: i64) -> String {
+        crate::time::format_local(t, self.tz)
+    }
+
+    /// A person's name for "by whom" (a removed account is "a former member").
+    pub fn person(name: Option<String>) -> String {
+        name.unwrap_or_else(|| "a former member".into())
+    }
+}
+
+/// One invoice with its current lines, its history, proposed edits, payments and refunds.
+pub async fn invoice(conn: &mut Conn, v: Viewer<'_>, id: &str) -> Result<InvoiceDetail> {
+    let r = record(conn, v.org_id, id).await?;
     let lines = lines(conn, &r.id, r.version).await?;
     let status = status_of(&r.status)?;
-    let fmt = |t: i64| crate::time::format_local(t, tz);
     Ok(InvoiceDetail {
-        customer: customer(conn, org_id, &r.customer_id, shown).await?,
-        overdue: overdue(status, r.due_day, today(now, tz)),
-        id: r.id,
+        customer: customer(conn, v.org_id, &r.customer_id, v.shown).await?,
+        overdue: overdue(status, r.due_day, today(v.now, v.tz)),
+        history: super::edits::history(conn, &r.id, r.version).await?,
+        edits: super::edits::of_invoice(conn, v, &r).await?,
+        payments: super::money::payments_of(conn, v, &r.id).await?,
+        refunds: super::money::refunds_of(conn, v, &r.id).await?,
         number: r.number,
         status,
         currency: r.currency,
@@ -309,12 +331,14 @@ pub async fn invoice(
         lines,
         totals: Totals { subtotal: r.subtotal, tax: r.tax, total: r.total },
         paid: r.paid,
+        refunded: r.refunded,
         version: r.version,
-        created_by: r.creator.unwrap_or_else(|| "a former member".into()),
-        created: fmt(r.created_at),
-        issued: r.issued_at.map(fmt),
-        voided: r.voided_at.map(fmt),
+        created_by: Viewer::person(r.creator),
+        created: v.time(r.created_at),
+        issued: r.issued_at.map(|t| v.time(t)),
+        voided: r.voided_at.map(|t| v.time(t)),
         void_reason: r.void_reason,
+        id: r.id,
     })
 }
 
@@ -405,7 +429,7 @@ pub async fn write_lines(conn: &mut Conn, invoice_id: &str, version: i64, lines:
     Ok(())
 }
 
-async fn check_customer(conn: &mut Conn, org_id: &str, customer_id: &str) -> Result<()> {
+pub(super) async fn check_customer(conn: &mut Conn, org_id: &str, customer_id: &str) -> Result<()> {
     let found: Option<String> = sqlx::query_scalar("SELECT id FROM customers WHERE id = $1 AND org_id = $2")
         .bind(customer_id)
         .bind(org_id)
@@ -448,9 +472,9 @@ pub async fn create_draft(
     Ok(id)
 }
 
-/// Locks the invoice row for the rest of the transaction and checks that its state allows
-/// `action`.
-async fn lock_for(conn: &mut Conn, org_id: &str, id: &str, action: InvoiceAction) -> Result<InvoiceRecord> {
+/// Locks the invoice row for the rest of the transaction (an invoice of another
+/// organization is not found).
+pub(super) async fn lock_invoice(conn: &mut Conn, org_id: &str, id: &str) -> Result<()> {
     let locked = sqlx::query("UPDATE invoices SET updated_at = updated_at WHERE id = $1 AND org_id = $2")
         .bind(id)
         .bind(org_id)
@@ -460,6 +484,13 @@ async fn lock_for(conn: &mut Conn, org_id: &str, id: &str, action: InvoiceAction
     if locked == 0 {
         return Err(AppError::NotFound);
     }
+    Ok(())
+}
+
+/// Locks the invoice row for the rest of the transaction and checks that its state allows
+/// `action`.
+pub(super) async fn lock_for(conn: &mut Conn, org_id: &str, id: &str, action: InvoiceAction) -> Result<InvoiceRecord> {
+    lock_invoice(conn, org_id, id).await?;
     let r = record(conn, org_id, id).await?;
     policy::check(status_of(&r.status)?, r.paid, action).map_err(|x| AppError::conflict(x.code, x.message))?;
     Ok(r)
@@ -547,6 +578,92 @@ pub async fn void(conn: &mut Conn, org_id: &str, id: &str, reason: &str, now: i6
     .execute(&mut *conn)
     .await?;
     Ok(r.number)
+}
+
+/// The most invoices one export holds.
+pub const EXPORT_LIMIT: i64 = 100_000;
+
+/// The organization's invoices (of one status, or all), newest first, as RFC 4180 CSV: the
+/// customer's name masked as in the list, amounts as plain numbers in the currency's major
+/// units (a negative number stays a number), text cells kept from being read as formulas.
+/// Returns the file and its number of rows.
+pub async fn export_csv(conn: &mut Conn, v: Viewer<'_>, status: Option<InvoiceStatus>) -> Result<(String, usize)> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        number: Option<String>,
+        customer: String,
+        status: String,
+        currency: String,
+        due_day: i64,
+        issued_at: Option<i64>,
+        subtotal: i64,
+        tax: i64,
+        total: i64,
+        paid: i64,
+        refunded: i64,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT i.number, c.name AS customer, i.status, i.currency, i.due_day, i.issued_at, i.subtotal, i.tax, \
+                i.total, i.paid, i.refunded \
+         FROM invoices i JOIN customers c ON c.id = i.customer_id \
+         WHERE i.org_id = $1 AND ($2 = '' OR i.status = $2) ORDER BY i.created_at DESC, i.id DESC LIMIT $3",
+    )
+    .bind(v.org_id)
+    .bind(status.map(InvoiceStatus::key).unwrap_or_default())
+    .bind(EXPORT_LIMIT)
+    .fetch_all(&mut *conn)
+    .await?;
+    let today = today(v.now, v.tz);
+    let safe = crate::audit::server::spreadsheet_safe;
+    let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
+    let csv_error = |error: csv::Error| {
+        tracing::error!(%error, "invoice export: CSV writing failed");
+        AppError::Internal
+    };
+    writer
+        .write_record([
+            "number",
+            "customer",
+            "status",
+            "overdue",
+            "issued_on",
+            "due_on",
+            "currency",
+            "subtotal",
+            "tax",
+            "total",
+            "paid",
+            "refunded",
+            "open",
+        ])
+        .map_err(csv_error)?;
+    let count = rows.len();
+    for r in rows {
+        let state = status_of(&r.status)?;
+        let units = crate::orgs::minor_units(&r.currency);
+        // A plain decimal: no thousands separators, so spreadsheets read it as a number.
+        let amount = |minor: i64| policy::format_amount(minor, units).replace(',', "");
+        let customer = if v.shown == Shown::Masked { policy::mask_name(&r.customer) } else { r.customer };
+        writer
+            .write_record([
+                safe(&r.number.unwrap_or_default()),
+                safe(&customer),
+                state.key().to_string(),
+                overdue(state, r.due_day, today).to_string(),
+                r.issued_at.map(|t| day_string(local_day_and_year(t, v.tz).0)).unwrap_or_default(),
+                day_string(r.due_day),
+                r.currency,
+                amount(r.subtotal),
+                amount(r.tax),
+                amount(r.total),
+                amount(r.paid),
+                amount(r.refunded),
+                amount(r.total - r.paid),
+            ])
+            .map_err(csv_error)?;
+    }
+    let bytes = writer.into_inner().map_err(|_| AppError::Internal)?;
+    Ok((String::from_utf8(bytes).map_err(|_| AppError::Internal)?, count))
 }
 
 #[cfg(test)]
