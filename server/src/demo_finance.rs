@@ -23,6 +23,8 @@ pub struct FinancePlan {
     pub two_approvals_above: Option<i64>,
     /// Proposed edits left waiting for an approver (with more than one, refunds in every state).
     pub pending_edits: usize,
+    /// The newest this many invoices are still drafts.
+    pub drafts: usize,
 }
 
 pub const ACME_FINANCE: FinancePlan = FinancePlan {
@@ -39,6 +41,7 @@ pub const ACME_FINANCE: FinancePlan = FinancePlan {
     // 50,000.00 INR.
     two_approvals_above: Some(5_000_000),
     pending_edits: 2,
+    drafts: 6,
 };
 
 pub const GLOBEX_FINANCE: FinancePlan = FinancePlan {
@@ -55,6 +58,7 @@ pub const GLOBEX_FINANCE: FinancePlan = FinancePlan {
     // 1,000.00 EUR.
     two_approvals_above: Some(100_000),
     pending_edits: 1,
+    drafts: 6,
 };
 
 const ITEMS: &[(&str, i64)] = &[
@@ -144,51 +148,25 @@ struct Seeded {
     due_day: i64,
 }
 
-/// Seeds `plan` into the organization unless it has customers.
+/// Writes `count` invoices of `plan`'s shape over its days before `w.now` (the newest few
+/// drafts, one in twenty void, most paid), numbered after `numbers` (the last number of each
+/// year, advanced here), with their lines and payments, a hundred rows per statement.
 #[allow(clippy::too_many_arguments)]
-pub async fn seed_finance(
+async fn write_invoices(
     tx: &mut Conn,
-    org_id: &str,
-    currency: &str,
+    w: &Work<'_>,
     tz: &str,
-    team: &Team,
     plan: &FinancePlan,
-    now: i64,
-) -> Result<FinanceReport> {
-    // One seeding at a time per organization: the count below decides.
-    app::db::lock_row(tx, app::db::Locked::Organization, org_id).await?;
-    let existing: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM customers WHERE org_id = $1")
-        .bind(org_id)
-        .fetch_one(&mut *tx)
-        .await?;
-    if existing > 0 {
-        return Ok(FinanceReport::default());
-    }
-    // Seeded by the plan, not the organization's (random) id: every database gets the same data.
-    let mut seq = Sequence(plan.city.bytes().fold(7, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b))));
-    let mut customers = Vec::with_capacity(plan.customers);
-    for n in 0..plan.customers {
-        let (first, last) = (seq.pick(plan.people.0), seq.pick(plan.people.1));
-        let customer = NewCustomer {
-            name: format!("{first} {last}"),
-            email: format!("{}.{}{n}@example.com", first.to_lowercase(), last.to_lowercase()),
-            phone: format!("{}{:03} {:05}", plan.phone_prefix, seq.next(1_000), seq.next(100_000)),
-            address: format!("{} Market Street\n{}", 1 + seq.next(200), plan.city),
-            marketing_consent: seq.next(3) == 0,
-        };
-        let id = finance::create_customer(tx, org_id, &customer, now - plan.days * 86_400 - 86_400).await?;
-        customers.push(id);
-    }
-    sqlx::query("UPDATE organizations SET refund_two_approvals_above = $1 WHERE id = $2")
-        .bind(plan.two_approvals_above)
-        .bind(org_id)
-        .execute(&mut *tx)
-        .await?;
-    let mut numbers: BTreeMap<i64, i64> = BTreeMap::new();
+    customers: &[String],
+    count: usize,
+    numbers: &mut BTreeMap<i64, i64>,
+    seq: &mut Sequence,
+) -> Result<(Vec<Seeded>, usize)> {
+    let (org_id, currency, team, now) = (w.org_id, w.currency, w.team, w.now);
     let (mut invoice_rows, mut line_rows, mut payment_rows) = (Vec::new(), Vec::new(), Vec::new());
-    let mut seeded = Vec::with_capacity(plan.invoices);
-    for n in 0..plan.invoices {
-        let created = now - plan.days * 86_400 + (n as i64) * plan.days * 86_400 / plan.invoices as i64;
+    let mut seeded = Vec::with_capacity(count);
+    for n in 0..count {
+        let created = now - plan.days * 86_400 + (n as i64) * plan.days * 86_400 / count as i64;
         let lines: Vec<Line> = (0..1 + seq.next(3))
             .map(|_| {
                 let (description, price) = *seq.pick(ITEMS);
@@ -202,7 +180,7 @@ pub async fn seed_finance(
             .collect();
         let totals = policy::totals(&lines).unwrap_or_default();
         // The newest few are drafts; one in twenty of the rest was voided.
-        let draft = n + 6 >= plan.invoices;
+        let draft = n + plan.drafts >= count;
         let issued_at = created + 3_600;
         let (issue_day, year) = finance::local_day_and_year(issued_at, tz);
         let due_day = issue_day + 30;
@@ -241,9 +219,9 @@ pub async fn seed_finance(
                     PaymentMethod::Paypal,
                 ]);
                 let reference = match method {
-                    PaymentMethod::Card => format!("ch_demo_{n:05}"),
-                    PaymentMethod::BankTransfer => format!("TRF-DEMO-{n:05}"),
-                    PaymentMethod::Paypal => format!("PAYID-DEMO-{n:05}"),
+                    PaymentMethod::Card => format!("ch_{}_{n:06}", w.tag.to_lowercase()),
+                    PaymentMethod::BankTransfer => format!("TRF-{}-{n:06}", w.tag),
+                    PaymentMethod::Paypal => format!("PAYID-{}-{n:06}", w.tag),
                 };
                 let confirmer = method.needs_confirmation().then(|| team.finance_admin.clone());
                 payment_rows.push(vec![
@@ -267,7 +245,7 @@ pub async fn seed_finance(
         invoice_rows.push(vec![
             text(&id),
             text(org_id),
-            text(seq.pick(&customers).clone()),
+            text(seq.pick(customers).clone()),
             Value::Text(number),
             text(status),
             text(currency),
@@ -321,8 +299,8 @@ pub async fn seed_finance(
         payment_rows,
     )
     .await?;
-    // The counters continue after the seeded numbers.
-    for (year, last) in numbers {
+    // The counters continue after the numbers written.
+    for (year, last) in numbers.iter() {
         sqlx::query(
             "INSERT INTO invoice_counters (org_id, year, next_number) VALUES ($1, $2, $3) \
              ON CONFLICT (org_id, year) DO UPDATE SET next_number = excluded.next_number",
@@ -333,9 +311,107 @@ pub async fn seed_finance(
         .execute(&mut *tx)
         .await?;
     }
+    Ok((seeded, payments))
+}
+
+/// Adds `count` invoices over the last `days` to the organization called `slug`, the newest
+/// `drafts` of them drafts, made by its owner (the benchmark's data: `gatehouse generate-invoices`). Returns how many invoices and
+/// payments were written.
+pub async fn generate_invoices(
+    db: &app::db::Db,
+    slug: &str,
+    count: usize,
+    drafts: usize,
+    days: i64,
+    now: i64,
+) -> Result<(usize, usize)> {
+    let mut tx = db.begin().await?;
+    let (org_id, currency, tz): (String, String, String) =
+        sqlx::query_as("SELECT id, currency, timezone FROM organizations WHERE slug = $1")
+            .bind(slug)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(app::error::AppError::NotFound)?;
+    let owner: String = sqlx::query_scalar(
+        "SELECT m.user_id FROM memberships m JOIN roles r ON r.id = m.role_id \
+         WHERE m.org_id = $1 AND r.role_key = 'owner' ORDER BY m.user_id LIMIT 1",
+    )
+    .bind(&org_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    let customers: Vec<String> = sqlx::query_scalar("SELECT id FROM customers WHERE org_id = $1 ORDER BY id")
+        .bind(&org_id)
+        .fetch_all(&mut *tx)
+        .await?;
+    if customers.is_empty() {
+        return Err(app::error::AppError::conflict(
+            "no_customers",
+            "Seed the demo first: the organization has no customers.",
+        ));
+    }
+    let counters: Vec<(i64, i64)> =
+        sqlx::query_as("SELECT year, next_number - 1 FROM invoice_counters WHERE org_id = $1")
+            .bind(&org_id)
+            .fetch_all(&mut *tx)
+            .await?;
+    let mut numbers: BTreeMap<i64, i64> = counters.into_iter().collect();
+    let team = Team { owner: owner.clone(), finance: owner.clone(), finance_admin: owner };
+    let plan = FinancePlan { invoices: count, days, drafts, ..ACME_FINANCE };
+    let tag = format!("GEN{now}");
+    let w = Work { tag: &tag, org_id: &org_id, currency: &currency, team: &team, now };
+    let mut seq = Sequence(count as u64);
+    let (_, payments) = write_invoices(&mut tx, &w, &tz, &plan, &customers, count, &mut numbers, &mut seq).await?;
+    tx.commit().await?;
+    Ok((count, payments))
+}
+
+/// Seeds `plan` into the organization unless it has customers.
+#[allow(clippy::too_many_arguments)]
+pub async fn seed_finance(
+    tx: &mut Conn,
+    org_id: &str,
+    currency: &str,
+    tz: &str,
+    team: &Team,
+    plan: &FinancePlan,
+    now: i64,
+) -> Result<FinanceReport> {
+    // One seeding at a time per organization: the count below decides.
+    app::db::lock_row(tx, app::db::Locked::Organization, org_id).await?;
+    let existing: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM customers WHERE org_id = $1")
+        .bind(org_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    if existing > 0 {
+        return Ok(FinanceReport::default());
+    }
+    // Seeded by the plan, not the organization's (random) id: every database gets the same data.
+    let mut seq = Sequence(plan.city.bytes().fold(7, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b))));
+    let mut customers = Vec::with_capacity(plan.customers);
+    for n in 0..plan.customers {
+        let (first, last) = (seq.pick(plan.people.0), seq.pick(plan.people.1));
+        let customer = NewCustomer {
+            name: format!("{first} {last}"),
+            email: format!("{}.{}{n}@example.com", first.to_lowercase(), last.to_lowercase()),
+            phone: format!("{}{:03} {:05}", plan.phone_prefix, seq.next(1_000), seq.next(100_000)),
+            address: format!("{} Market Street\n{}", 1 + seq.next(200), plan.city),
+            marketing_consent: seq.next(3) == 0,
+        };
+        let id = finance::create_customer(tx, org_id, &customer, now - plan.days * 86_400 - 86_400).await?;
+        customers.push(id);
+    }
+    sqlx::query("UPDATE organizations SET refund_two_approvals_above = $1 WHERE id = $2")
+        .bind(plan.two_approvals_above)
+        .bind(org_id)
+        .execute(&mut *tx)
+        .await?;
+    let w = Work { tag: "DEMO", org_id, currency, team, now };
+    let mut numbers: BTreeMap<i64, i64> = BTreeMap::new();
+    let (seeded, payments) =
+        write_invoices(tx, &w, tz, plan, &customers, plan.invoices, &mut numbers, &mut seq).await?;
     let mut report =
         FinanceReport { customers: plan.customers, invoices: plan.invoices, payments, ..Default::default() };
-    let cx = Work { org_id, currency, team, now };
+    let cx = w;
     // The newest unpaid invoice: its bank transfer arrived, and waits for confirmation.
     let unpaid: Vec<&Seeded> = seeded.iter().rev().filter(|i| i.status == "issued").collect();
     if let Some(invoice) = unpaid.first() {
@@ -379,6 +455,8 @@ pub async fn seed_finance(
 
 /// The organization and people the special cases are made by.
 struct Work<'a> {
+    /// Marks the payment references of one generation run (`DEMO` for the demo seed).
+    tag: &'a str,
     org_id: &'a str,
     currency: &'a str,
     team: &'a Team,

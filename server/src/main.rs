@@ -27,6 +27,21 @@ enum Command {
     SeedDemo,
     /// Print the privilege matrix (roles × endpoints) as Markdown.
     Privileges,
+    /// Add generated invoices (with lines and payments) to a seeded organization, for the
+    /// finance benchmark.
+    GenerateInvoices {
+        /// The organization's slug, e.g. `acme-retail`.
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        invoices: usize,
+        /// How many of them (the newest) are left as drafts.
+        #[arg(long, default_value_t = 0)]
+        drafts: usize,
+        /// Spread over this many days before now.
+        #[arg(long, default_value_t = 365)]
+        days: i64,
+    },
     /// Check the audit log's hash chains and report the first broken link of each.
     VerifyAudit {
         /// Only this organization's chain (its id), or `platform`.
@@ -71,6 +86,16 @@ async fn run(command: Command, config: Config) -> Result<(), Box<dyn std::error:
     tracing::info!(backend = db.backend().name(), database = %db::redact(&config.database_url), "database ready");
     match command {
         Command::Migrate => Ok(()),
+        Command::GenerateInvoices { org, invoices, drafts, days } => {
+            let started = std::time::Instant::now();
+            let (written, payments) =
+                server::demo_finance::generate_invoices(&db, &org, invoices, drafts, days.max(1), db::now()).await?;
+            println!(
+                "{written} invoices and {payments} payments added to {org} in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
         Command::SeedDemo => {
             let hasher = app::auth::PasswordHasher::new(config.hash_concurrency);
             let report = demo::seed(&db, &hasher, &config.secret_key, db::now()).await?;
