@@ -49,6 +49,15 @@ CREATE TABLE payments (
 CREATE UNIQUE INDEX payments_reference_key ON payments (org_id, method, external_reference);
 CREATE INDEX payments_by_invoice ON payments (invoice_id, recorded_at);
 CREATE INDEX payments_by_org ON payments (org_id, recorded_at, id);
+-- Transfers awaiting confirmation, newest first; money collected per month (covering).
+CREATE INDEX payments_by_status ON payments (org_id, status, recorded_at, id);
+CREATE INDEX payments_collected ON payments (org_id, status, confirmed_at, amount);
+
+-- The invoice list filtered by state, newest first; what is open and overdue, and what was
+-- invoiced per month, read from the index alone (the dashboard).
+CREATE INDEX invoices_by_status ON invoices (org_id, status, created_at, id);
+CREATE INDEX invoices_open ON invoices (org_id, status, due_day, total, paid);
+CREATE INDEX invoices_issued ON invoices (org_id, issued_at, total, status);
 
 -- Refunds under maker-checker: asked by one person, approved (by two different people above
 -- the organization's threshold) or rejected by others, expiring unanswered after 14 days,

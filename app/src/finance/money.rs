@@ -67,15 +67,14 @@ pub async fn payments_of(conn: &mut Conn, v: Viewer<'_>, invoice_id: &str) -> Re
 /// transfers awaiting confirmation.
 pub async fn payments(conn: &mut Conn, v: Viewer<'_>, awaiting: bool, after: Option<&str>) -> Result<PaymentList> {
     let cursor = keyset_cursor(after)?;
-    let (at, id) = cursor.clone().unwrap_or((i64::MAX, String::new()));
+    // Index-friendly keyset (see the invoice list); without a cursor, before i64::MAX.
+    let (at, id) = cursor.unwrap_or((i64::MAX, String::new()));
+    let state = if awaiting { "p.status = 'awaiting_confirmation'" } else { "p.status <> ''" };
     let rows: Vec<PaymentRow> = sqlx::query_as(&format!(
-        "{PAYMENT} WHERE p.org_id = $1 AND ($2 = 0 OR p.status = 'awaiting_confirmation') \
-           AND ($3 = 0 OR p.recorded_at < $4 OR (p.recorded_at = $4 AND p.id < $5)) \
-         ORDER BY p.recorded_at DESC, p.id DESC LIMIT $6"
+        "{PAYMENT} WHERE p.org_id = $1 AND {state} AND p.recorded_at <= $2 AND (p.recorded_at < $2 OR p.id < $3) \
+         ORDER BY p.recorded_at DESC, p.id DESC LIMIT $4"
     ))
     .bind(v.org_id)
-    .bind(i64::from(awaiting))
-    .bind(i64::from(cursor.is_some()))
     .bind(at)
     .bind(&id)
     .bind(PAGE_SIZE + 1)
@@ -329,15 +328,14 @@ pub async fn refund_settings(conn: &mut Conn, org_id: &str) -> Result<(Option<i6
 /// A page of refunds in `status` (the approval queue: requested), oldest request first.
 pub async fn refunds(conn: &mut Conn, v: Viewer<'_>, status: RefundStatus, after: Option<&str>) -> Result<RefundList> {
     let cursor = keyset_cursor(after)?;
-    let (at, id) = cursor.clone().unwrap_or((i64::MIN, String::new()));
+    // Index-friendly keyset, oldest first; without a cursor, after i64::MIN.
+    let (at, id) = cursor.unwrap_or((i64::MIN, String::new()));
     let rows: Vec<RefundRow> = sqlx::query_as(&format!(
-        "{REFUND} WHERE f.org_id = $1 AND f.status = $2 \
-           AND ($3 = 0 OR f.requested_at > $4 OR (f.requested_at = $4 AND f.id > $5)) \
-         ORDER BY f.requested_at, f.id LIMIT $6"
+        "{REFUND} WHERE f.org_id = $1 AND f.status = $2 AND f.requested_at >= $3 AND (f.requested_at > $3 OR f.id > $4) \
+         ORDER BY f.requested_at, f.id LIMIT $5"
     ))
     .bind(v.org_id)
     .bind(status.key())
-    .bind(i64::from(cursor.is_some()))
     .bind(at)
     .bind(&id)
     .bind(PAGE_SIZE + 1)

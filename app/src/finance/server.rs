@@ -195,17 +195,18 @@ pub async fn invoices(
     after: Option<&str>,
 ) -> Result<InvoiceList> {
     let cursor = keyset_cursor(after)?;
-    let (at, id) = cursor.clone().unwrap_or((i64::MAX, String::new()));
-    let rows: Vec<ListRow> = sqlx::query_as(
+    // Written so the index (org_id[, status], created_at, id) seeks straight to the page,
+    // however deep. Without a cursor, everything before i64::MAX (no row is that late).
+    let (at, id) = cursor.unwrap_or((i64::MAX, String::new()));
+    let state = if status.is_some() { "i.status = $2" } else { "$2 = ''" };
+    let rows: Vec<ListRow> = sqlx::query_as(&format!(
         "SELECT i.id, i.number, c.name AS customer, i.status, i.currency, i.total, i.paid, i.due_day, i.created_at \
          FROM invoices i JOIN customers c ON c.id = i.customer_id \
-         WHERE i.org_id = $1 AND ($2 = '' OR i.status = $2) \
-           AND ($3 = 0 OR i.created_at < $4 OR (i.created_at = $4 AND i.id < $5)) \
-         ORDER BY i.created_at DESC, i.id DESC LIMIT $6",
-    )
+         WHERE i.org_id = $1 AND {state} AND i.created_at <= $3 AND (i.created_at < $3 OR i.id < $4) \
+         ORDER BY i.created_at DESC, i.id DESC LIMIT $5"
+    ))
     .bind(org_id)
     .bind(status.map(InvoiceStatus::key).unwrap_or_default())
-    .bind(i64::from(cursor.is_some()))
     .bind(at)
     .bind(&id)
     .bind(PAGE_SIZE + 1)
