@@ -49,6 +49,8 @@ step "data"
 # The writers issue these drafts, one each, never the same twice.
 ./target/release/gatehouse generate-invoices --org acme-retail --invoices "$invoices" --drafts 20000
 acme="(SELECT id FROM organizations WHERE slug = 'acme-retail')"
+# Fresh statistics after the bulk load, as a database in service would have.
+sql "ANALYZE" >/dev/null
 sql "SELECT id FROM invoices WHERE org_id = $acme AND status = 'draft'" > target/bench/drafts.txt
 deep=$(sql "SELECT created_at, id FROM invoices WHERE org_id = $acme ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET 50000")
 
