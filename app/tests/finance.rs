@@ -573,3 +573,58 @@ db_test!(edits_of_issued_invoices_wait_for_another_approver_and_stale_ones_are_s
     let mut tx = t.db.begin().await.unwrap();
     assert_eq!(code(edits::approve(&mut tx, as_user(&acme, a), &edit).await), "edit_decided");
 });
+
+db_test!(competing_edits_approved_at_once_make_one_new_version, |t| {
+    let acme = org(t, "Acme").await;
+    let (a, b) = (person(t, "admin-a").await, person(t, "admin-b").await);
+    let id = issued(t, &acme).await;
+    let c: String = sqlx::query_scalar("SELECT customer_id FROM invoices WHERE id = $1")
+        .bind(&id)
+        .fetch_one(&mut *t.db.conn().await.unwrap())
+        .await
+        .unwrap();
+    let first = propose(t, as_user(&acme, USER), &id, 1, &proposal(&c, 100_000)).await.unwrap();
+    let second = propose(t, as_user(&acme, USER), &id, 1, &proposal(&c, 200_000)).await.unwrap();
+    let barrier = tokio::sync::Barrier::new(2);
+    let approvals = [(a, &first), (b, &second)].map(|(who, edit)| {
+        let (acme, barrier) = (&acme, &barrier);
+        async move {
+            barrier.wait().await;
+            let mut tx = t.db.begin().await?;
+            let decided = edits::approve(&mut tx, as_user(acme, who), edit).await?;
+            tx.commit().await?;
+            Ok::<_, AppError>(decided)
+        }
+    });
+    let results = futures::future::join_all(approvals).await;
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
+    assert_eq!(code(results.into_iter().find(Result::is_err).unwrap()), "edit_superseded");
+    let version: i64 = sqlx::query_scalar("SELECT version FROM invoices WHERE id = $1")
+        .bind(&id)
+        .fetch_one(&mut *t.db.conn().await.unwrap())
+        .await
+        .unwrap();
+    assert_eq!(version, 2);
+    assert_eq!(support::count(&t.db, "invoice_lines").await, 2, "one line for each of the two versions");
+});
+
+db_test!(payments_recorded_at_once_never_exceed_the_total, |t| {
+    let acme = org(t, "Acme").await;
+    let id = issued(t, &acme).await;
+    // Four card payments of 60 % each, different references, at once: one fits.
+    let barrier = tokio::sync::Barrier::new(4);
+    let attempts = (0..4).map(|n| {
+        let (acme, id, barrier) = (&acme, &id, &barrier);
+        async move {
+            barrier.wait().await;
+            pay(t, as_user(acme, USER), id, PaymentMethod::Card, 212_400, Some(&format!("ch_{n}"))).await
+        }
+    });
+    let results = futures::future::join_all(attempts).await;
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
+    for refused in results.into_iter().filter(Result::is_err) {
+        assert_eq!(code(refused), "payment_exceeds_balance");
+    }
+    assert_eq!(status_and_paid(t, &acme, &id).await, ("partially_paid".into(), 212_400, 0));
+    assert_eq!(support::count(&t.db, "payments").await, 1);
+});

@@ -192,10 +192,13 @@ pub async fn set_retention_days(conn: &mut Conn, org_id: &str, days: i64) -> Res
 pub const EXPORT_LIMIT: usize = 100_000;
 
 /// A spreadsheet must never read a cell as a formula (CSV injection): text starting with
-/// `=`, `+`, `-`, `@`, tab or carriage return gets a leading apostrophe.
+/// `=`, `+`, `-`, `@`, tab or carriage return, or the full-width forms of the four signs
+/// (which some spreadsheets fold to them), gets a leading apostrophe.
 pub fn spreadsheet_safe(text: &str) -> String {
     match text.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
+        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '\u{FF1D}' | '\u{FF0B}' | '\u{FF0D}' | '\u{FF20}') => {
+            format!("'{text}")
+        }
         _ => text.to_string(),
     }
 }
@@ -393,6 +396,8 @@ mod tests {
         assert_eq!(spreadsheet_safe("-2"), "'-2");
         assert_eq!(spreadsheet_safe("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(spreadsheet_safe("\tcmd"), "'\tcmd");
+        assert_eq!(spreadsheet_safe("\u{FF1D}SUM(A1)"), "'\u{FF1D}SUM(A1)");
+        assert_eq!(spreadsheet_safe("\u{FF20}cmd"), "'\u{FF20}cmd");
         assert_eq!(spreadsheet_safe("owner@acme.test"), "owner@acme.test");
         assert_eq!(spreadsheet_safe(""), "");
     }

@@ -214,10 +214,7 @@ pub async fn issue_invoice(invoice_id: String) -> Result<String, AppError> {
 pub async fn void_invoice(invoice_id: String, reason: String) -> Result<(), AppError> {
     let cx = guard(&INVOICES_VOID).await?;
     let invoice_id = crate::input::id(&invoice_id)?;
-    let reason = crate::input::text("reason", reason.trim(), 500, false)?;
-    if reason.is_empty() {
-        return Err(AppError::invalid("reason", "Say why this invoice is void."));
-    }
+    let reason = required_reason(&reason, "Say why this invoice is void.")?;
     let mut tx = cx.state.db.begin().await?;
     let number = server::void(&mut tx, cx.org_id(), &invoice_id, &reason, cx.now).await?;
     cx.audit(
@@ -471,10 +468,10 @@ pub async fn request_refund(invoice_id: String, amount: String, reason: String) 
     Ok(())
 }
 
-/// Decides a refund request (the approvers' two server functions).
+/// Decides a refund request for the approvers' two server functions, once their guard
+/// (`REFUNDS_DECIDE`) let `cx` through.
 #[cfg(feature = "ssr")]
-async fn decide_refund(refund_id: String, reject_reason: Option<String>) -> Result<(), AppError> {
-    let cx = guard(&REFUNDS_DECIDE).await?;
+async fn decide_refund(cx: Ctx, refund_id: String, reject_reason: Option<String>) -> Result<(), AppError> {
     let refund_id = crate::input::id(&refund_id)?;
     let reject_reason = reject_reason.map(|r| required_reason(&r, "Say why the refund is rejected.")).transpose()?;
     let approve = reject_reason.is_none();
@@ -485,12 +482,7 @@ async fn decide_refund(refund_id: String, reject_reason: Option<String>) -> Resu
         Err(e) => return Err(refusal(&cx, tx, action, ("refund", &refund_id), e).await),
     };
     if d.expired {
-        let event =
-            crate::audit::Event::new("refund.expire", crate::audit::Actor::System, crate::audit::Outcome::Allowed)
-                .org(Some(cx.org_id()))
-                .target("refund", &refund_id)
-                .metadata(json!({ "invoice_id": d.invoice_id, "amount": d.amount,
-                              "before": { "status": "requested" }, "after": { "status": "expired" } }));
+        let event = money::expired_event(cx.org_id(), &refund_id, &d.invoice_id, d.amount);
         crate::audit::record(&mut tx, &event, cx.now).await?;
         tx.commit().await?;
         return Err(AppError::conflict(
@@ -526,14 +518,16 @@ async fn decide_refund(refund_id: String, reject_reason: Option<String>) -> Resu
 /// and step-up.
 #[server(prefix = "/api", endpoint = "finance/refunds/approve")]
 pub async fn approve_refund(refund_id: String) -> Result<(), AppError> {
-    decide_refund(refund_id, None).await
+    let cx = guard(&REFUNDS_DECIDE).await?;
+    decide_refund(cx, refund_id, None).await
 }
 
 /// Rejects someone else's refund request, with a reason. Requires `refunds.approve` and
 /// step-up.
 #[server(prefix = "/api", endpoint = "finance/refunds/reject")]
 pub async fn reject_refund(refund_id: String, reason: String) -> Result<(), AppError> {
-    decide_refund(refund_id, Some(reason)).await
+    let cx = guard(&REFUNDS_DECIDE).await?;
+    decide_refund(cx, refund_id, Some(reason)).await
 }
 
 /// Records that an approved refund's money went back, with the processor's or bank's

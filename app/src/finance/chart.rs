@@ -17,7 +17,9 @@ pub fn svg(months: &[MonthFigures], currency: &str) -> String {
         if let Err(error) = draw(&root, months, currency) {
             tracing::error!(%error, "finance chart: drawing failed");
         }
-        let _ = root.present();
+        if let Err(error) = root.present() {
+            tracing::error!(%error, "finance chart: finishing the SVG failed");
+        }
     }
     out
 }

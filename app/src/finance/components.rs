@@ -450,7 +450,7 @@ fn DraftFields(customers: Vec<CustomerView>, values: DraftValues) -> impl IntoVi
             let value = |f: fn(&Line) -> String| line.map(f).unwrap_or_default();
             let description = value(|l| l.description.clone());
             let quantity = value(|l| l.quantity.to_string());
-            let price = line.map(|l| policy::format_amount(l.unit_price, minor_units).replace(',', "")).unwrap_or_default();
+            let price = line.map(|l| policy::plain_amount(l.unit_price, minor_units)).unwrap_or_default();
             let tax = value(|l| policy::format_amount(l.tax_bp, 2));
             let label = |what: &str| format!("{what}, line {}", n + 1);
             view! {

@@ -565,16 +565,23 @@ pub async fn expire_refunds(db: &crate::db::Db, now: i64) -> Result<usize> {
         .await?
         .rows_affected();
         if changed == 1 {
-            let event = crate::audit::Event::new("refund.expire", crate::audit::Actor::System, crate::audit::Outcome::Allowed)
-                .org(Some(&org_id))
-                .target("refund", &id)
-                .metadata(serde_json::json!({ "invoice_id": invoice_id, "amount": amount, "before": { "status": "requested" }, "after": { "status": "expired" } }));
-            crate::audit::record(&mut tx, &event, now).await?;
+            crate::audit::record(&mut tx, &expired_event(&org_id, &id, &invoice_id, amount), now).await?;
             expired += 1;
         }
         tx.commit().await?;
     }
     Ok(expired)
+}
+
+/// The event of a refund request expiring unanswered: by the system, whoever noticed it.
+pub fn expired_event(org_id: &str, refund_id: &str, invoice_id: &str, amount: i64) -> crate::audit::Event {
+    use crate::audit::{Actor, Event, Outcome};
+    let metadata = serde_json::json!({ "invoice_id": invoice_id, "amount": amount,
+                                       "before": { "status": "requested" }, "after": { "status": "expired" } });
+    Event::new("refund.expire", Actor::System, Outcome::Allowed)
+        .org(Some(org_id))
+        .target("refund", refund_id)
+        .metadata(metadata)
 }
 
 /// Sets the amount above which refunds need two approvers (`None`: never).

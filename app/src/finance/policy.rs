@@ -249,6 +249,12 @@ pub fn format_amount(amount: i64, minor_units: u8) -> String {
     if fraction.is_empty() { format!("{sign}{grouped}") } else { format!("{sign}{grouped}.{fraction}") }
 }
 
+/// `amount` minor units as a plain decimal, without separators: what a person types into an
+/// amount field and what a spreadsheet reads as a number (`123456789, 2` → `1234567.89`).
+pub fn plain_amount(amount: i64, minor_units: u8) -> String {
+    format_amount(amount, minor_units).replace(',', "")
+}
+
 /// `amount` with its currency code: `INR 1,234.50`.
 pub fn format_money(amount: i64, currency: &str) -> String {
     format!("{currency} {}", format_amount(amount, crate::orgs::minor_units(currency)))
@@ -611,6 +617,8 @@ mod tests {
         assert_eq!(format_amount(5, 2), "0.05");
         assert_eq!(format_amount(-1_050, 2), "-10.50");
         assert_eq!(format_amount(1_500, 0), "1,500");
+        assert_eq!(plain_amount(123_456_789, 2), "1234567.89");
+        assert_eq!(plain_amount(-1_050, 2), "-10.50");
         assert_eq!(format_money(150_000, "INR"), "INR 1,500.00");
         assert_eq!(format_money(1_500, "JPY"), "JPY 1,500");
         assert_eq!(parse_decimal("1,234.5", 2), Some(123_450));

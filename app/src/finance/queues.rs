@@ -76,7 +76,7 @@ fn RefundTable(list: RefundList, status: String) -> impl IntoView {
     });
     let settings = allowed(&FINANCE_SETTINGS)
         .is_ok()
-        .then(|| view! { <ThresholdForm current=list.two_approvals_above.map(|t| policy::format_amount(t, crate::orgs::minor_units(&list.currency)).replace(',', "")).unwrap_or_default()/> });
+        .then(|| view! { <ThresholdForm current=list.two_approvals_above.map(|t| policy::plain_amount(t, crate::orgs::minor_units(&list.currency))).unwrap_or_default()/> });
     let next = list.next.clone().map(|cursor| {
         let href =
             format!("/finance/refunds?status={}&after={}", encode_query_value(&status), encode_query_value(&cursor));

@@ -12,7 +12,7 @@ use leptos::prelude::*;
 
 /// `amount` in `currency`, as a person types it (no separators), for a form's default.
 fn typed(amount: i64, currency: &str) -> String {
-    policy::format_amount(amount, crate::orgs::minor_units(currency)).replace(',', "")
+    policy::plain_amount(amount, crate::orgs::minor_units(currency))
 }
 
 /// Two versions' lines side by side, changed rows marked.

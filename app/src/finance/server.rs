@@ -642,8 +642,7 @@ pub async fn export_csv(conn: &mut Conn, v: Viewer<'_>, status: Option<InvoiceSt
     for r in rows {
         let state = status_of(&r.status)?;
         let units = crate::orgs::minor_units(&r.currency);
-        // A plain decimal: no thousands separators, so spreadsheets read it as a number.
-        let amount = |minor: i64| policy::format_amount(minor, units).replace(',', "");
+        let amount = |minor: i64| policy::plain_amount(minor, units);
         let customer = if v.shown == Shown::Masked { policy::mask_name(&r.customer) } else { r.customer };
         writer
             .write_record([
