@@ -9,12 +9,45 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, Executor};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
+
+/// How long a request waits for a pooled connection (or a SQLite writer's turn).
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub use sqlx::AnyConnection as Conn;
 
-/// A transaction on the pool.
-pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+/// A transaction that writes (see [`Db::begin`]). It derefs to the connection, so it is
+/// passed wherever a `&mut Conn` is taken; it rolls back when dropped without a commit.
+pub struct Tx {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    /// This process's SQLite writer turn, held until the transaction ends (dropped after `tx`).
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.tx.rollback().await
+    }
+}
+
+impl std::ops::Deref for Tx {
+    type Target = Conn;
+
+    fn deref(&self) -> &Conn {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut Conn {
+        &mut self.tx
+    }
+}
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
@@ -61,6 +94,11 @@ pub enum DbError {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite lets one transaction write at a time. Its own wait for the lock (the busy
+    /// timeout) polls with growing sleeps, so under a burst some writers are passed over again
+    /// and again; this process's writers queue here instead, first come first served, and
+    /// each begins the moment the one before it ends. `None` on PostgreSQL, which locks rows.
+    writers: Option<Arc<tokio::sync::Mutex<()>>>,
 }
 
 impl Db {
@@ -78,7 +116,7 @@ impl Db {
         let pool = AnyPoolOptions::new()
             // An in-memory SQLite database lives in one connection.
             .max_connections(if memory { 1 } else { max_connections })
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(ACQUIRE_TIMEOUT)
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
@@ -93,7 +131,8 @@ impl Db {
             })
             .connect_with(options)
             .await?;
-        Ok(Db { pool, backend })
+        let writers = (backend == Backend::Sqlite).then(|| Arc::new(tokio::sync::Mutex::new(())));
+        Ok(Db { pool, backend, writers })
     }
 
     /// Applies the backend's migrations (a no-op when they are all applied). On SQLite it
@@ -126,11 +165,22 @@ impl Db {
     /// A transaction that will write. On SQLite it takes the write lock at once
     /// (`BEGIN IMMEDIATE`): a deferred transaction that reads first and writes later fails
     /// with `SQLITE_BUSY` instead of waiting when another writer got there in between.
+    /// Writers of this process take their turn in arrival order first (see `writers`); a turn
+    /// not given within the pool's acquire timeout fails like a pool timeout.
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
-        match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.pool.begin().await,
-        }
+        let turn = match &self.writers {
+            Some(writers) => Some(
+                tokio::time::timeout(ACQUIRE_TIMEOUT, writers.clone().lock_owned())
+                    .await
+                    .map_err(|_| sqlx::Error::PoolTimedOut)?,
+            ),
+            None => None,
+        };
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        Ok(Tx { tx, _turn: turn })
     }
 
     pub async fn close(&self) {

@@ -8,7 +8,8 @@ use app::error::AppError;
 use app::finance::money::{self, NewPayment};
 use app::finance::policy::{Approval, Line, PaymentMethod, RefundStatus};
 use app::finance::server::{self as finance, Draft, NewCustomer, Shown, Viewer};
-use app::finance::{edits, types::EditStatus};
+use app::finance::{edits, ledger, types::EditStatus};
+use app::orgs::server::{self as orgs, SettingsInput};
 use support::TestDb;
 
 /// 2027-01-15 08:00 UTC.
@@ -627,4 +628,104 @@ db_test!(payments_recorded_at_once_never_exceed_the_total, |t| {
     }
     assert_eq!(status_and_paid(t, &acme, &id).await, ("partially_paid".into(), 212_400, 0));
     assert_eq!(support::count(&t.db, "payments").await, 1);
+});
+
+/// The rollup's rows of `org_id`: day, invoiced, collected, refunded.
+async fn rollup(t: &TestDb, org_id: &str) -> Vec<(i64, i64, i64, i64)> {
+    let mut conn = t.db.conn().await.unwrap();
+    ledger::days(&mut conn, org_id, i64::MIN, i64::MAX).await.unwrap()
+}
+
+db_test!(the_daily_rollup_follows_every_movement_of_money_even_in_bursts, |t| {
+    let acme = org(t, "Acme").await;
+    let (a, b) = (person(t, "admin-a").await, person(t, "admin-b").await);
+    let c = customer(t, &acme).await;
+    let mut drafts = Vec::new();
+    for _ in 0..8 {
+        drafts.push(draft(t, &acme, &c).await);
+    }
+    // Eight issued at once: all eight counted on the local day, none twice.
+    let barrier = tokio::sync::Barrier::new(drafts.len());
+    let issues = drafts.iter().map(|id| {
+        let (acme, barrier) = (&acme, &barrier);
+        async move {
+            barrier.wait().await;
+            issue(t, acme, id).await
+        }
+    });
+    for issued in futures::future::join_all(issues).await {
+        issued.unwrap();
+    }
+    // 2027-01-15 13:30 in Kolkata: local day 20,833.
+    let day = finance::parse_day("day", "2027-01-15").unwrap();
+    assert_eq!(rollup(t, &acme).await, vec![(day, 8 * 354_000, 0, 0)]);
+
+    // Card payments on four invoices at once, and one transfer confirmed by two people at once.
+    let barrier = tokio::sync::Barrier::new(4);
+    let payments = drafts[..4].iter().enumerate().map(|(n, id)| {
+        let (acme, barrier) = (&acme, &barrier);
+        async move {
+            barrier.wait().await;
+            pay(t, as_user(acme, USER), id, PaymentMethod::Card, 354_000, Some(&format!("ch_{n}"))).await
+        }
+    });
+    for paid in futures::future::join_all(payments).await {
+        paid.unwrap();
+    }
+    let transfer =
+        pay(t, as_user(&acme, USER), &drafts[4], PaymentMethod::BankTransfer, 50_000, Some("NEFT-9")).await.unwrap();
+    let barrier = tokio::sync::Barrier::new(2);
+    let confirmations = [a, b].map(|who| {
+        let (acme, transfer, barrier) = (&acme, &transfer, &barrier);
+        async move {
+            barrier.wait().await;
+            let mut tx = t.db.begin().await.unwrap();
+            money::confirm(&mut tx, as_user(acme, who), transfer).await.unwrap();
+            tx.commit().await.unwrap();
+        }
+    });
+    futures::future::join_all(confirmations).await;
+    assert_eq!(rollup(t, &acme).await, vec![(day, 8 * 354_000, 4 * 354_000 + 50_000, 0)]);
+
+    // Two refunds approved at once; a void; an approved edit of an issued invoice.
+    let refunds = [
+        request(t, as_user(&acme, USER), &drafts[0], 10_000).await.unwrap(),
+        request(t, as_user(&acme, USER), &drafts[1], 20_000).await.unwrap(),
+    ];
+    let barrier = tokio::sync::Barrier::new(2);
+    let approvals = refunds.iter().zip([a, b]).map(|(refund, who)| {
+        let (acme, barrier) = (&acme, &barrier);
+        async move {
+            barrier.wait().await;
+            approve(t, as_user(acme, who), refund).await
+        }
+    });
+    for approved in futures::future::join_all(approvals).await {
+        assert_eq!(approved.unwrap().approval, Some(Approval::Final));
+    }
+    let mut tx = t.db.begin().await.unwrap();
+    finance::void(&mut tx, &acme, &drafts[7], "Sent twice", NOW).await.unwrap();
+    tx.commit().await.unwrap();
+    let edit = propose(t, as_user(&acme, USER), &drafts[6], 1, &proposal(&c, 100_000)).await.unwrap();
+    let mut tx = t.db.begin().await.unwrap();
+    edits::approve(&mut tx, as_user(&acme, a), &edit).await.unwrap();
+    tx.commit().await.unwrap();
+    // 354,000 less for the void, 118,000 less for the edit (236,000 instead of 354,000).
+    let kept = vec![(day, 6 * 354_000 + 236_000, 4 * 354_000 + 50_000, 30_000)];
+    assert_eq!(rollup(t, &acme).await, kept);
+
+    // Built afresh from the invoices, payments and refunds: the same rows.
+    let mut tx = t.db.begin().await.unwrap();
+    assert_eq!(ledger::rebuild(&mut tx, &acme, "Asia/Kolkata").await.unwrap(), 1);
+    tx.commit().await.unwrap();
+    assert_eq!(rollup(t, &acme).await, kept);
+
+    // In Honolulu (UTC-10) the same instant is still 14 January: a change of timezone moves
+    // every figure to the day it falls on there.
+    let input = SettingsInput::parse("Acme", "Pacific/Honolulu", "INR").unwrap();
+    let mut tx = t.db.begin().await.unwrap();
+    orgs::update_settings(&mut tx, &acme, &input, false, NOW).await.unwrap();
+    tx.commit().await.unwrap();
+    let moved: Vec<_> = kept.iter().map(|(d, i, c, r)| (d - 1, *i, *c, *r)).collect();
+    assert_eq!(rollup(t, &acme).await, moved);
 });

@@ -361,6 +361,8 @@ pub async fn generate_invoices(
     let w = Work { tag: &tag, org_id: &org_id, currency: &currency, team: &team, now };
     let mut seq = Sequence(count as u64);
     let (_, payments) = write_invoices(&mut tx, &w, &tz, &plan, &customers, count, &mut numbers, &mut seq).await?;
+    app::db::lock_row(&mut tx, app::db::Locked::Organization, &org_id).await?;
+    app::finance::ledger::rebuild(&mut tx, &org_id, &tz).await?;
     tx.commit().await?;
     Ok((count, payments))
 }
@@ -450,6 +452,7 @@ pub async fn seed_finance(
         cx.refund(tx, invoice, *state, amount, needed, n as i64).await?;
         report.refunds += 1;
     }
+    app::finance::ledger::rebuild(tx, org_id, tz).await?;
     Ok(report)
 }
 

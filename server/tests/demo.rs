@@ -49,6 +49,24 @@ db_test!(seeding_twice_changes_nothing, |t| {
         .await,
         0
     );
+    // The dashboard's rollup holds every organization's money, no more and no less.
+    for (rollup, source) in [
+        (
+            "SELECT CAST(SUM(invoiced) AS BIGINT) FROM finance_daily",
+            "SELECT CAST(SUM(total) AS BIGINT) FROM invoices WHERE issued_at IS NOT NULL AND status <> 'void'",
+        ),
+        (
+            "SELECT CAST(SUM(collected) AS BIGINT) FROM finance_daily",
+            "SELECT CAST(SUM(amount) AS BIGINT) FROM payments WHERE status = 'confirmed'",
+        ),
+        (
+            "SELECT CAST(SUM(refunded) AS BIGINT) FROM finance_daily",
+            "SELECT CAST(SUM(refunded) AS BIGINT) FROM invoices",
+        ),
+    ] {
+        assert!(one(source).await > 0, "{source}");
+        assert_eq!(one(rollup).await, one(source).await, "{rollup}");
+    }
     let tables = [
         "users",
         "organizations",
@@ -65,6 +83,7 @@ db_test!(seeding_twice_changes_nothing, |t| {
         "payments",
         "refunds",
         "invoice_edits",
+        "finance_daily",
     ];
     let mut before = Vec::new();
     for table in tables {

@@ -1,27 +1,23 @@
 //! The finance dashboard's figures (server only): what is owed and overdue now, what came in
 //! this month, refunds waiting for a decision, and twelve months of invoiced, collected and
-//! refunded money by local month, drawn as an SVG chart with plotters.
+//! refunded money by local month (from the daily rollup, [`ledger`]), drawn as an SVG chart
+//! with plotters.
 
-use super::server::{Viewer, today};
+use super::ledger;
+use super::server::{EPOCH_CE, Viewer, today};
 use super::types::{FinanceSummary, MonthFigures};
 use crate::db::Conn;
 use crate::error::Result;
-use chrono::{Datelike, NaiveDate, TimeZone};
+use chrono::{Datelike, NaiveDate};
 use std::str::FromStr;
 
-/// The instant local midnight of the first of `year`-`month` begins in `tz` (the earliest,
-/// where midnight happens twice; an hour later where it is skipped).
-fn month_start(zone: chrono_tz::Tz, year: i32, month: u32) -> i64 {
-    let midnight = NaiveDate::from_ymd_opt(year, month, 1).unwrap_or_default().and_hms_opt(0, 0, 0).unwrap_or_default();
-    zone.from_local_datetime(&midnight)
-        .earliest()
-        .or_else(|| zone.from_local_datetime(&(midnight + chrono::Duration::hours(1))).earliest())
-        .map(|t| t.timestamp())
-        .unwrap_or_default()
+/// The local day number of the first of `year`-`month`.
+fn first_day(year: i32, month: u32) -> i64 {
+    NaiveDate::from_ymd_opt(year, month, 1).map_or(0, |d| i64::from(d.num_days_from_ce()) - EPOCH_CE)
 }
 
 /// The last `n` local months up to and including the one of `now`: each month's label
-/// (`Nov 2026`) and the instants it starts at, plus the start of the month after the last.
+/// (`Nov 2026`) and the local day it starts on, plus the first day of the month after the last.
 pub fn months(now: i64, tz: &str, n: usize) -> (Vec<String>, Vec<i64>) {
     let zone = chrono_tz::Tz::from_str(tz).unwrap_or(chrono_tz::UTC);
     let local = chrono::DateTime::from_timestamp(now, 0).unwrap_or_default().with_timezone(&zone).date_naive();
@@ -39,27 +35,25 @@ pub fn months(now: i64, tz: &str, n: usize) -> (Vec<String>, Vec<i64>) {
         .iter()
         .map(|(y, m)| NaiveDate::from_ymd_opt(*y, *m, 1).map(|d| d.format("%b %Y").to_string()).unwrap_or_default())
         .collect();
-    (labels, firsts.iter().map(|(y, m)| month_start(zone, *y, *m)).collect())
+    (labels, firsts.iter().map(|(y, m)| first_day(*y, *m)).collect())
 }
 
-/// Sums one series into the buckets `[bounds[i], bounds[i+1])`: one index range per month
-/// (`sql` takes the organization and a bucket's bounds as `$1`, `$2`, `$3`).
-async fn by_month(conn: &mut Conn, org_id: &str, sql: &str, bounds: &[i64]) -> Result<Vec<i64>> {
-    let mut sums = Vec::with_capacity(bounds.len().saturating_sub(1));
-    for bucket in bounds.windows(2) {
-        let sum: i64 =
-            sqlx::query_scalar(sql).bind(org_id).bind(bucket[0]).bind(bucket[1]).fetch_one(&mut *conn).await?;
-        sums.push(sum);
-    }
-    Ok(sums)
+/// Sums the rollup's days into the months starting on `bounds` (`[bounds[i], bounds[i+1])`).
+fn by_month(days: &[(i64, i64, i64, i64)], labels: Vec<String>, bounds: &[i64]) -> Vec<MonthFigures> {
+    labels
+        .into_iter()
+        .zip(bounds.windows(2))
+        .map(|(label, month)| {
+            let mut figures = MonthFigures { label, invoiced: 0, collected: 0, refunded: 0 };
+            for (_, invoiced, collected, refunded) in days.iter().filter(|d| d.0 >= month[0] && d.0 < month[1]) {
+                figures.invoiced += invoiced;
+                figures.collected += collected;
+                figures.refunded += refunded;
+            }
+            figures
+        })
+        .collect()
 }
-
-const INVOICED: &str = "SELECT CAST(COALESCE(SUM(total), 0) AS BIGINT) FROM invoices \
-                        WHERE org_id = $1 AND issued_at >= $2 AND issued_at < $3 AND status <> 'void'";
-const COLLECTED: &str = "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM payments \
-                         WHERE org_id = $1 AND status = 'confirmed' AND confirmed_at >= $2 AND confirmed_at < $3";
-const REFUNDED: &str = "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM refunds \
-                        WHERE org_id = $1 AND status IN ('approved', 'executed') AND approved_at >= $2 AND approved_at < $3";
 
 /// The dashboard's figures for the organization of `v`, in `currency`.
 pub async fn summary(conn: &mut Conn, v: Viewer<'_>, currency: &str) -> Result<FinanceSummary> {
@@ -89,14 +83,8 @@ pub async fn summary(conn: &mut Conn, v: Viewer<'_>, currency: &str) -> Result<F
     .fetch_one(&mut *conn)
     .await?;
     let (labels, bounds) = months(v.now, v.tz, 12);
-    let invoiced = by_month(conn, v.org_id, INVOICED, &bounds).await?;
-    let collected = by_month(conn, v.org_id, COLLECTED, &bounds).await?;
-    let refunded = by_month(conn, v.org_id, REFUNDED, &bounds).await?;
-    let months: Vec<MonthFigures> = labels
-        .into_iter()
-        .enumerate()
-        .map(|(i, label)| MonthFigures { label, invoiced: invoiced[i], collected: collected[i], refunded: refunded[i] })
-        .collect();
+    let days = ledger::days(conn, v.org_id, bounds[0], bounds[bounds.len() - 1]).await?;
+    let months = by_month(&days, labels, &bounds);
     let chart = super::chart::svg(&months, currency);
     Ok(FinanceSummary {
         currency: currency.to_string(),
@@ -104,7 +92,7 @@ pub async fn summary(conn: &mut Conn, v: Viewer<'_>, currency: &str) -> Result<F
         open_invoices: open.1,
         overdue: open.2,
         overdue_invoices: open.3,
-        collected_this_month: collected.last().copied().unwrap_or_default(),
+        collected_this_month: months.last().map_or(0, |m| m.collected),
         refunds_awaiting: awaiting.0,
         refunds_awaiting_amount: awaiting.1,
         transfers_awaiting: transfers,
@@ -125,8 +113,9 @@ mod tests {
         assert_eq!(labels.first().map(String::as_str), Some("Jan 2026"));
         assert_eq!(labels.last().map(String::as_str), Some("Dec 2026"));
         assert_eq!(bounds.len(), 13);
-        // 1 December 00:00 in India is 30 November 18:30 UTC.
-        assert_eq!(bounds[11], 1_796_063_400);
+        // The buckets are local days: 1 December 2026 is day 20,788.
+        assert_eq!(bounds[11], 20_788);
+        assert_eq!(crate::finance::server::day_string(bounds[11]), "2026-12-01");
         let (labels, _) = months(now, "UTC", 12);
         assert_eq!(labels.last().map(String::as_str), Some("Nov 2026"));
     }

@@ -3,6 +3,7 @@
 //! author turns it into the next version. Approving one edit supersedes every other pending
 //! edit of the invoice, which was based on the version that is now history.
 
+use super::ledger::{self, Figure};
 use super::policy::{self, InvoiceAction, Line, Totals};
 use super::server::{Draft, InvoiceRecord, Viewer, check_customer, day_string, lines, lock_for, write_lines};
 use super::types::{EditStatus, EditView, VersionView};
@@ -223,6 +224,9 @@ pub async fn approve(conn: &mut Conn, v: Viewer<'_>, edit_id: &str) -> Result<De
     .bind(v.org_id)
     .execute(&mut *conn)
     .await?;
+    if let Some(issued_at) = invoice.issued_at {
+        ledger::add(conn, v.org_id, Figure::Invoiced, issued_at, edit.total - invoice.total).await?;
+    }
     mark(conn, v, edit_id, EditStatus::Approved, None).await?;
     sqlx::query(
         "UPDATE invoice_edits SET status = 'superseded', decided_at = $1 \

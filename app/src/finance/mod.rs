@@ -12,6 +12,8 @@ pub mod dashboard;
 #[cfg(feature = "ssr")]
 pub mod edits;
 #[cfg(feature = "ssr")]
+pub mod ledger;
+#[cfg(feature = "ssr")]
 pub mod money;
 pub mod overview;
 pub mod policy;

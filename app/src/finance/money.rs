@@ -2,6 +2,7 @@
 //! happens with the invoice row locked, so concurrent confirmations and approvals are applied
 //! one after the other and each sees what the one before it did.
 
+use super::ledger::{self, Figure};
 use super::policy::{self, Approval, InvoiceAction, PaymentMethod, RefundState, RefundStatus};
 use super::server::{InvoiceRecord, Viewer, keyset_cursor, lock_for, lock_invoice, record, status_of};
 use super::types::{Confirmation, PaymentList, PaymentView, RefundList, RefundView};
@@ -110,6 +111,7 @@ async fn add_paid(conn: &mut Conn, v: Viewer<'_>, invoice: &InvoiceRecord, amoun
         .bind(v.org_id)
         .execute(&mut *conn)
         .await?;
+    ledger::add(conn, v.org_id, Figure::Collected, v.now, amount).await?;
     Ok(())
 }
 
@@ -499,6 +501,7 @@ pub async fn decide(
             .bind(v.org_id)
             .execute(&mut *conn)
             .await?;
+            ledger::add(conn, v.org_id, Figure::Refunded, v.now, refund.amount).await?;
         }
     }
     Ok(done(Some(approval), false))

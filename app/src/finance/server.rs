@@ -2,6 +2,7 @@
 //! another organization is not found. Every change checks the invoice's state with
 //! [`policy::check`] inside the transaction that makes it, on the row it changes.
 
+use super::ledger::{self, Figure};
 use super::policy::{self, InvoiceAction, InvoiceStatus, Line, Totals};
 use super::types::{CustomerView, InvoiceDetail, InvoiceList, InvoiceRow};
 use crate::db::{Conn, new_id};
@@ -130,7 +131,7 @@ pub fn day_string(day: i64) -> String {
 }
 
 /// Days from 0001-01-01 to 1970-01-01 in chrono's count.
-const EPOCH_CE: i64 = 719_163;
+pub(super) const EPOCH_CE: i64 = 719_163;
 
 /// The local day number of a `YYYY-MM-DD` date.
 pub fn parse_day(field: &str, raw: &str) -> Result<i64> {
@@ -250,7 +251,7 @@ pub(super) struct InvoiceRecord {
     pub refunded: i64,
     creator: Option<String>,
     created_at: i64,
-    issued_at: Option<i64>,
+    pub issued_at: Option<i64>,
     voided_at: Option<i64>,
     void_reason: Option<String>,
 }
@@ -540,7 +541,7 @@ pub async fn delete_draft(conn: &mut Conn, org_id: &str, id: &str) -> Result<()>
 /// the counter, whose row stays locked until the transaction ends, so concurrent issues get
 /// consecutive numbers and a rolled-back issue gives its number back. Returns the number.
 pub async fn issue(conn: &mut Conn, org_id: &str, tz: &str, id: &str, now: i64) -> Result<String> {
-    lock_for(conn, org_id, id, InvoiceAction::Issue).await?;
+    let draft = lock_for(conn, org_id, id, InvoiceAction::Issue).await?;
     let (_, year) = local_day_and_year(now, tz);
     let number: i64 = sqlx::query_scalar(
         "INSERT INTO invoice_counters (org_id, year, next_number) VALUES ($1, $2, 2) \
@@ -562,6 +563,7 @@ pub async fn issue(conn: &mut Conn, org_id: &str, tz: &str, id: &str, now: i64) 
     .bind(org_id)
     .execute(&mut *conn)
     .await?;
+    ledger::add(conn, org_id, Figure::Invoiced, now, draft.total).await?;
     Ok(number)
 }
 
@@ -578,6 +580,10 @@ pub async fn void(conn: &mut Conn, org_id: &str, id: &str, reason: &str, now: i6
     .bind(org_id)
     .execute(&mut *conn)
     .await?;
+    // No longer invoiced: taken back on the day it was issued.
+    if let Some(issued_at) = r.issued_at {
+        ledger::add(conn, org_id, Figure::Invoiced, issued_at, -r.total).await?;
+    }
     Ok(r.number)
 }
 

@@ -171,6 +171,10 @@ pub async fn update_settings(
     .execute(&mut *conn)
     .await?;
     let after = find(conn, org_id).await?;
+    // Money by local day follows the zone: rebuilt under the row lock the update holds.
+    if after.timezone != before.timezone {
+        crate::finance::ledger::rebuild(conn, org_id, &after.timezone).await?;
+    }
     Ok((before, after))
 }
 

@@ -1,0 +1,117 @@
+//! The finance rollup (server only): money invoiced, collected and refunded per organization
+//! and local day, kept in `finance_daily` by the same transaction that moves the money, so the
+//! dashboard's twelve months are one indexed read of at most 366 rows, never a scan of
+//! invoices, payments and refunds.
+//!
+//! The day is the organization's local day, computed here (chrono-tz), never in SQL. The
+//! timezone is read under the organization's row lock in the writing transaction, the lock a
+//! change of timezone takes to rebuild the rollup: a write lands in the zone the rollup is
+//! kept in.
+
+use super::server::local_day_and_year;
+use crate::db::Conn;
+use crate::error::Result;
+use std::collections::BTreeMap;
+
+/// The three figures of a day.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Figure {
+    /// Issued invoices' totals on the day they were issued (a void takes its total back, an
+    /// approved edit adds the change).
+    Invoiced,
+    /// Confirmed payments on the day they were confirmed.
+    Collected,
+    /// Approved refunds on the day of their final approval.
+    Refunded,
+}
+
+impl Figure {
+    fn column(self) -> &'static str {
+        match self {
+            Figure::Invoiced => "invoiced",
+            Figure::Collected => "collected",
+            Figure::Refunded => "refunded",
+        }
+    }
+}
+
+/// Adds `amount` (negative to take back) to `figure` on the local day of the instant `at`.
+/// Takes the organization's row lock until the transaction ends; call it last, after the
+/// locks of the invoice the money belongs to.
+pub async fn add(conn: &mut Conn, org_id: &str, figure: Figure, at: i64, amount: i64) -> Result<()> {
+    if amount == 0 {
+        return Ok(());
+    }
+    let tz: String =
+        sqlx::query_scalar("UPDATE organizations SET updated_at = updated_at WHERE id = $1 RETURNING timezone")
+            .bind(org_id)
+            .fetch_one(&mut *conn)
+            .await?;
+    let (day, _) = local_day_and_year(at, &tz);
+    let column = figure.column();
+    sqlx::query(&format!(
+        "INSERT INTO finance_daily (org_id, day, {column}) VALUES ($1, $2, $3) \
+         ON CONFLICT (org_id, day) DO UPDATE SET {column} = finance_daily.{column} + excluded.{column}"
+    ))
+    .bind(org_id)
+    .bind(day)
+    .bind(amount)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The rollup's rows of `org_id` from local day `from` to `until` (exclusive): day,
+/// invoiced, collected, refunded.
+pub async fn days(conn: &mut Conn, org_id: &str, from: i64, until: i64) -> Result<Vec<(i64, i64, i64, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT day, invoiced, collected, refunded FROM finance_daily \
+         WHERE org_id = $1 AND day >= $2 AND day < $3 ORDER BY day",
+    )
+    .bind(org_id)
+    .bind(from)
+    .bind(until)
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
+/// Builds the rollup of `org_id` afresh from its invoices, payments and refunds in the
+/// timezone `tz`: after bulk writes (the demo, the benchmark's generator) and when the
+/// organization's timezone changes (the caller holds the organization's row lock).
+pub async fn rebuild(conn: &mut Conn, org_id: &str, tz: &str) -> Result<usize> {
+    let sources = [
+        (
+            Figure::Invoiced,
+            "SELECT issued_at, total FROM invoices WHERE org_id = $1 AND issued_at IS NOT NULL AND status <> 'void'",
+        ),
+        (Figure::Collected, "SELECT confirmed_at, amount FROM payments WHERE org_id = $1 AND status = 'confirmed'"),
+        (
+            Figure::Refunded,
+            "SELECT approved_at, amount FROM refunds WHERE org_id = $1 AND status IN ('approved', 'executed')",
+        ),
+    ];
+    let mut sums: BTreeMap<i64, [i64; 3]> = BTreeMap::new();
+    for (n, (_, sql)) in sources.iter().enumerate() {
+        let rows: Vec<(i64, i64)> = sqlx::query_as(sql).bind(org_id).fetch_all(&mut *conn).await?;
+        for (at, amount) in rows {
+            sums.entry(local_day_and_year(at, tz).0).or_default()[n] += amount;
+        }
+    }
+    sqlx::query("DELETE FROM finance_daily WHERE org_id = $1").bind(org_id).execute(&mut *conn).await?;
+    let rows: Vec<(i64, [i64; 3])> = sums.into_iter().collect();
+    for chunk in rows.chunks(100) {
+        let tuples: Vec<String> = (0..chunk.len())
+            .map(|r| format!("($1, ${}, ${}, ${}, ${})", 4 * r + 2, 4 * r + 3, 4 * r + 4, 4 * r + 5))
+            .collect();
+        let sql = format!(
+            "INSERT INTO finance_daily (org_id, day, invoiced, collected, refunded) VALUES {}",
+            tuples.join(", ")
+        );
+        let mut query = sqlx::query(&sql).bind(org_id);
+        for (day, [invoiced, collected, refunded]) in chunk {
+            query = query.bind(*day).bind(*invoiced).bind(*collected).bind(*refunded);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(rows.len())
+}
