@@ -251,6 +251,40 @@ pub async fn lock_row(conn: &mut Conn, table: Locked, id: &str) -> Result<bool, 
     Ok(sqlx::query(&sql).bind(id).execute(&mut *conn).await?.rows_affected() == 1)
 }
 
+/// A value of a row written by [`insert_rows`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Value {
+    Text(Option<String>),
+    Int(Option<i64>),
+}
+
+/// The most values bound to one statement by [`insert_rows`] (PostgreSQL takes 65,535,
+/// SQLite 32,766).
+const VALUES_PER_STATEMENT: usize = 8_000;
+
+/// Inserts `rows` (each as wide as the column list of `head`, `INSERT INTO t (a, b, …)`) as
+/// few statements as the bound-value limit allows, each followed by `tail` (an `ON CONFLICT`
+/// clause, or empty). Returns the rows written.
+pub async fn insert_rows(conn: &mut Conn, head: &str, rows: &[Vec<Value>], tail: &str) -> Result<u64, sqlx::Error> {
+    let width = rows.first().map_or(1, Vec::len).max(1);
+    let mut written = 0;
+    for chunk in rows.chunks((VALUES_PER_STATEMENT / width).max(1)) {
+        let tuples: Vec<String> = (0..chunk.len())
+            .map(|r| format!("({})", (1..=width).map(|c| format!("${}", r * width + c)).collect::<Vec<_>>().join(", ")))
+            .collect();
+        let sql = format!("{head} VALUES {} {tail}", tuples.join(", "));
+        let mut query = sqlx::query(&sql);
+        for value in chunk.iter().flatten() {
+            query = match value {
+                Value::Text(t) => query.bind(t.clone()),
+                Value::Int(i) => query.bind(*i),
+            };
+        }
+        written += query.execute(&mut *conn).await?.rows_affected();
+    }
+    Ok(written)
+}
+
 /// The current time in unix seconds (UTC).
 pub fn now() -> i64 {
     chrono::Utc::now().timestamp()
@@ -259,6 +293,12 @@ pub fn now() -> i64 {
 /// A new random, unguessable key (UUID v4: 122 random bits).
 pub fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
+}
+
+/// A new random key that sorts by creation time (UUID v7: 48 bits of milliseconds, 74 random
+/// bits), for rows written in bulk: each lands at the end of the primary key's index.
+pub fn new_ordered_id() -> String {
+    uuid::Uuid::now_v7().to_string()
 }
 
 /// A `BIGINT` 0/1 flag.

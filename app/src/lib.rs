@@ -22,6 +22,8 @@ pub mod team;
 pub mod ui;
 
 #[cfg(feature = "ssr")]
+pub mod charts;
+#[cfg(feature = "ssr")]
 pub mod config;
 #[cfg(feature = "ssr")]
 pub mod crypto;

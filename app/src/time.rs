@@ -1,6 +1,6 @@
 //! Instants are stored as unix seconds (UTC) and shown in the organization's timezone.
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use std::str::FromStr;
 
 /// `YYYY-MM-DD HH:MM` of `unix_seconds` in the IANA timezone `tz` (UTC if unknown).
@@ -23,6 +23,35 @@ pub fn start_of_day(date: NaiveDate, tz: &str) -> Option<i64> {
         .earliest()
         .or_else(|| zone.from_local_datetime(&(midnight + chrono::Duration::hours(1))).earliest())
         .map(|t| t.timestamp())
+}
+
+/// `YYYY-MM-DD` of a local day number (days since 1970-01-01).
+pub fn day_string(day: i64) -> String {
+    NaiveDate::from_num_days_from_ce_opt(i32::try_from(day + EPOCH_CE).unwrap_or(EPOCH_CE as i32))
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}
+
+/// Days from 0001-01-01 to 1970-01-01 in chrono's count.
+pub const EPOCH_CE: i64 = 719_163;
+
+/// The local day number of a `YYYY-MM-DD` date.
+pub fn parse_day(field: &str, raw: &str) -> Result<i64, crate::error::AppError> {
+    let date = NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+        .map_err(|_| crate::error::AppError::invalid(field, "Enter a date as YYYY-MM-DD."))?;
+    Ok(i64::from(date.num_days_from_ce()) - EPOCH_CE)
+}
+
+/// The local day number and the year of the instant `t` in `tz` (UTC if unknown).
+pub fn local_day_and_year(t: i64, tz: &str) -> (i64, i64) {
+    let zone = chrono_tz::Tz::from_str(tz).unwrap_or(chrono_tz::UTC);
+    let local = DateTime::from_timestamp(t, 0).unwrap_or_default().with_timezone(&zone).date_naive();
+    (i64::from(local.num_days_from_ce()) - EPOCH_CE, i64::from(local.year()))
+}
+
+/// Today's local day number in `tz`.
+pub fn today(now: i64, tz: &str) -> i64 {
+    local_day_and_year(now, tz).0
 }
 
 #[cfg(test)]

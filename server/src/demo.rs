@@ -1,6 +1,7 @@
 //! `seed-demo`: organizations and users anyone can try at once (DESIGN §10). Idempotent:
 //! what exists is left alone, so a second run changes nothing.
 
+use crate::demo_analytics::{ACME_ORDERS, GLOBEX_ORDERS, OrdersPlan};
 use crate::demo_finance::{ACME_FINANCE, GLOBEX_FINANCE, Team, seed_finance};
 use app::access::{BuiltinRole, Permission, PermissionSet};
 use app::audit::{self, Actor, Event, Outcome};
@@ -99,9 +100,39 @@ pub struct SeedReport {
     pub payments: usize,
     pub refunds: usize,
     pub invoice_edits: usize,
+    pub products: usize,
+    pub orders: usize,
 }
 
+/// Everything: the accounts, organizations, finance and a year of orders (`gatehouse
+/// seed-demo`). Idempotent.
 pub async fn seed(db: &Db, hasher: &PasswordHasher, key: &SecretKey, now: i64) -> Result<SeedReport> {
+    let mut report = seed_without_orders(db, hasher, key, now).await?;
+    let (products, orders) = seed_orders(db, [&ACME_ORDERS, &GLOBEX_ORDERS], now).await?;
+    report.products = products;
+    report.orders = orders;
+    Ok(report)
+}
+
+/// The demo organizations' catalogs and orders by `plans` (Acme's, Globex's), one
+/// transaction per organization; nothing for an organization that has products. Returns the
+/// products and orders written.
+pub async fn seed_orders(db: &Db, plans: [&OrdersPlan; 2], now: i64) -> Result<(usize, usize)> {
+    let (mut products, mut orders) = (0, 0);
+    for (org, plan) in ORGS.iter().zip(plans) {
+        let mut tx = db.begin().await?;
+        let id = org_id(&mut tx, org.name).await?.ok_or(AppError::Internal)?;
+        let seeded = crate::demo_analytics::seed_orders(&mut tx, &id, org.currency, org.timezone, plan, now).await?;
+        tx.commit().await?;
+        products += seeded.products;
+        orders += seeded.orders;
+    }
+    Ok((products, orders))
+}
+
+/// The accounts, organizations and finance data, without orders (what most tests need; the
+/// year of orders takes a while in a debug build). Idempotent.
+pub async fn seed_without_orders(db: &Db, hasher: &PasswordHasher, key: &SecretKey, now: i64) -> Result<SeedReport> {
     let mut report = SeedReport::default();
     // The accounts that are missing; the shared password is hashed once, outside the
     // transaction (it is slow), and only when one is missing. (Demo data only: every demo

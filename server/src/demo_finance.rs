@@ -3,7 +3,7 @@
 //! bank transfer awaiting confirmation; the same on every run (a fixed pseudo-random
 //! sequence), and only into an organization that has no customers yet.
 
-use app::db::{Conn, new_id};
+use app::db::{Conn, Value, new_id};
 use app::error::Result;
 use app::finance::policy::{self, Line, PaymentMethod, RefundStatus};
 use app::finance::server::{self as finance, NewCustomer};
@@ -71,10 +71,15 @@ const ITEMS: &[(&str, i64)] = &[
 ];
 
 /// A small fixed-sequence generator (demo data only: reproducible, not random).
-struct Sequence(u64);
+pub(crate) struct Sequence(u64);
 
 impl Sequence {
-    fn next(&mut self, below: u64) -> u64 {
+    /// A sequence seeded by `seed`'s text: the same data on every database and run.
+    pub(crate) fn new(seed: &str) -> Sequence {
+        Sequence(seed.bytes().fold(7, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b))))
+    }
+
+    pub(crate) fn next(&mut self, below: u64) -> u64 {
         // SplitMix64.
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
@@ -83,7 +88,7 @@ impl Sequence {
         (z ^ (z >> 31)) % below.max(1)
     }
 
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+    pub(crate) fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.next(items.len() as u64) as usize]
     }
 }
@@ -106,34 +111,14 @@ pub struct FinanceReport {
     pub edits: usize,
 }
 
-/// A value of a batched insert.
-enum Value {
-    Text(Option<String>),
-    Int(Option<i64>),
-}
-
 fn text(s: impl Into<String>) -> Value {
     Value::Text(Some(s.into()))
 }
 
-/// Inserts `rows` into `head` (`INSERT INTO t (a, b, …)`) a hundred at a time: a year of
+/// Inserts `rows` into `head` (`INSERT INTO t (a, b, …)`), many to a statement: a year of
 /// demo invoices is a few dozen statements, not thousands.
 async fn insert_rows(tx: &mut Conn, head: &str, rows: Vec<Vec<Value>>) -> Result<()> {
-    for chunk in rows.chunks(100) {
-        let width = chunk.first().map_or(0, Vec::len);
-        let tuples: Vec<String> = (0..chunk.len())
-            .map(|r| format!("({})", (1..=width).map(|c| format!("${}", r * width + c)).collect::<Vec<_>>().join(", ")))
-            .collect();
-        let sql = format!("{head} VALUES {}", tuples.join(", "));
-        let mut query = sqlx::query(&sql);
-        for value in chunk.iter().flatten() {
-            query = match value {
-                Value::Text(t) => query.bind(t.clone()),
-                Value::Int(i) => query.bind(*i),
-            };
-        }
-        query.execute(&mut *tx).await?;
-    }
+    app::db::insert_rows(tx, head, &rows, "").await?;
     Ok(())
 }
 
@@ -388,7 +373,7 @@ pub async fn seed_finance(
         return Ok(FinanceReport::default());
     }
     // Seeded by the plan, not the organization's (random) id: every database gets the same data.
-    let mut seq = Sequence(plan.city.bytes().fold(7, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b))));
+    let mut seq = Sequence::new(plan.city);
     let mut customers = Vec::with_capacity(plan.customers);
     for n in 0..plan.customers {
         let (first, last) = (seq.pick(plan.people.0), seq.pick(plan.people.1));

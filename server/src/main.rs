@@ -42,6 +42,19 @@ enum Command {
         #[arg(long, default_value_t = 365)]
         days: i64,
     },
+    /// Add generated orders (with items, from its catalog) to a seeded organization, a
+    /// thousand per transaction with their rollups, for the analytics benchmark.
+    GenerateOrders {
+        /// The organization's slug, e.g. `acme-retail`.
+        #[arg(long)]
+        org: String,
+        /// About this many (the day-to-day shape rounds it).
+        #[arg(long)]
+        orders: u64,
+        /// Spread over this many days up to now.
+        #[arg(long, default_value_t = 365)]
+        days: i64,
+    },
     /// Check the audit log's hash chains and report the first broken link of each.
     VerifyAudit {
         /// Only this organization's chain (its id), or `platform`.
@@ -96,13 +109,28 @@ async fn run(command: Command, config: Config) -> Result<(), Box<dyn std::error:
             );
             Ok(())
         }
+        Command::GenerateOrders { org, orders, days } => {
+            let started = std::time::Instant::now();
+            let bar = indicatif::ProgressBar::new(orders);
+            let written = server::demo_analytics::generate_orders(&db, &org, orders, days, db::now(), |n| {
+                bar.set_position(n as u64)
+            })
+            .await?;
+            bar.finish_and_clear();
+            let seconds = started.elapsed().as_secs_f64();
+            println!(
+                "{written} orders added to {org} in {seconds:.1} s ({:.0} orders/s, rollups included)",
+                written as f64 / seconds.max(0.001)
+            );
+            Ok(())
+        }
         Command::SeedDemo => {
             let hasher = app::auth::PasswordHasher::new(config.hash_concurrency);
             let report = demo::seed(&db, &hasher, &config.secret_key, db::now()).await?;
             println!(
                 "demo data: {} users, {} organizations, {} memberships, {} TOTP enrollments, {} grants, \
                  {} custom roles, {} invitations, {} customers, {} invoices, {} payments, {} refunds, \
-                 {} proposed invoice edits created (password: {}, TOTP secret: {})",
+                 {} proposed invoice edits, {} products, {} orders created (password: {}, TOTP secret: {})",
                 report.users,
                 report.organizations,
                 report.memberships,
@@ -115,6 +143,8 @@ async fn run(command: Command, config: Config) -> Result<(), Box<dyn std::error:
                 report.payments,
                 report.refunds,
                 report.invoice_edits,
+                report.products,
+                report.orders,
                 demo::DEMO_PASSWORD,
                 demo::DEMO_TOTP_SECRET
             );

@@ -3,6 +3,7 @@
 //! never input.
 
 use super::types::MonthFigures;
+use crate::charts::{self, Area, Drawn, compact};
 use plotters::prelude::*;
 
 const INVOICED: RGBColor = RGBColor(0x3b, 0x5b, 0xdb);
@@ -11,35 +12,13 @@ const REFUNDED: RGBColor = RGBColor(0xc9, 0x2a, 0x2a);
 
 /// `months` as an SVG line chart, amounts in `currency`'s major units.
 pub fn svg(months: &[MonthFigures], currency: &str) -> String {
-    let mut out = String::new();
-    {
-        let root = SVGBackend::with_string(&mut out, (760, 320)).into_drawing_area();
-        if let Err(error) = draw(&root, months, currency) {
-            tracing::error!(%error, "finance chart: drawing failed");
-        }
-        if let Err(error) = root.present() {
-            tracing::error!(%error, "finance chart: finishing the SVG failed");
-        }
-    }
-    out
+    charts::svg((760, 320), |root| draw(root, months, currency))
 }
-
-/// `1234567.0` → `1.2M`; `45000.0` → `45k`.
-fn compact(value: f64) -> String {
-    match value.abs() {
-        v if v >= 1e6 => format!("{:.1}M", value / 1e6),
-        v if v >= 1e3 => format!("{:.0}k", value / 1e3),
-        _ => format!("{value:.0}"),
-    }
-}
-
-type Drawn = Result<(), Box<dyn std::error::Error>>;
 
 /// A line of the chart: its name, colour and the figure it draws.
 type Series = (&'static str, RGBColor, fn(&MonthFigures) -> i64);
 
-fn draw(root: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>, months: &[MonthFigures], currency: &str) -> Drawn {
-    root.fill(&WHITE)?;
+fn draw(root: &Area<'_>, months: &[MonthFigures], currency: &str) -> Drawn {
     let scale = 10f64.powi(i32::from(crate::orgs::minor_units(currency)));
     let major = |minor: i64| minor as f64 / scale;
     let top = months.iter().flat_map(|m| [m.invoiced, m.collected, m.refunded]).max().unwrap_or_default();
@@ -100,7 +79,5 @@ mod tests {
         for text in ["Invoiced, collected and refunded per month (INR)", "Collected", "Refunded", "M11"] {
             assert!(svg.contains(text), "{text} missing");
         }
-        assert_eq!(compact(1_234_567.0), "1.2M");
-        assert_eq!(compact(45_000.0), "45k");
     }
 }

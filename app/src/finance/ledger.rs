@@ -3,14 +3,12 @@
 //! dashboard's twelve months are one indexed read of at most 366 rows, never a scan of
 //! invoices, payments and refunds.
 //!
-//! The day is the organization's local day, computed here (chrono-tz), never in SQL. The
-//! timezone is read under the organization's row lock in the writing transaction, the lock a
-//! change of timezone takes to rebuild the rollup: a write lands in the zone the rollup is
-//! kept in.
+//! The day is the organization's local day, computed here (chrono-tz), never in SQL, in the
+//! zone read under the organization's row lock ([`crate::orgs::server::lock_timezone`]).
 
-use super::server::local_day_and_year;
-use crate::db::Conn;
+use crate::db::{Conn, Value, insert_rows};
 use crate::error::Result;
+use crate::time::local_day_and_year;
 use std::collections::BTreeMap;
 
 /// The three figures of a day.
@@ -42,11 +40,7 @@ pub async fn add(conn: &mut Conn, org_id: &str, figure: Figure, at: i64, amount:
     if amount == 0 {
         return Ok(());
     }
-    let tz: String =
-        sqlx::query_scalar("UPDATE organizations SET updated_at = updated_at WHERE id = $1 RETURNING timezone")
-            .bind(org_id)
-            .fetch_one(&mut *conn)
-            .await?;
+    let tz = crate::orgs::server::lock_timezone(conn, org_id).await?;
     let (day, _) = local_day_and_year(at, &tz);
     let column = figure.column();
     sqlx::query(&format!(
@@ -98,20 +92,15 @@ pub async fn rebuild(conn: &mut Conn, org_id: &str, tz: &str) -> Result<usize> {
         }
     }
     sqlx::query("DELETE FROM finance_daily WHERE org_id = $1").bind(org_id).execute(&mut *conn).await?;
-    let rows: Vec<(i64, [i64; 3])> = sums.into_iter().collect();
-    for chunk in rows.chunks(100) {
-        let tuples: Vec<String> = (0..chunk.len())
-            .map(|r| format!("($1, ${}, ${}, ${}, ${})", 4 * r + 2, 4 * r + 3, 4 * r + 4, 4 * r + 5))
-            .collect();
-        let sql = format!(
-            "INSERT INTO finance_daily (org_id, day, invoiced, collected, refunded) VALUES {}",
-            tuples.join(", ")
-        );
-        let mut query = sqlx::query(&sql).bind(org_id);
-        for (day, [invoiced, collected, refunded]) in chunk {
-            query = query.bind(*day).bind(*invoiced).bind(*collected).bind(*refunded);
-        }
-        query.execute(&mut *conn).await?;
-    }
+    let rows: Vec<Vec<Value>> = sums
+        .into_iter()
+        .map(|(day, [invoiced, collected, refunded])| {
+            [Value::Text(Some(org_id.to_string())), Value::Int(Some(day))]
+                .into_iter()
+                .chain([invoiced, collected, refunded].map(|n| Value::Int(Some(n))))
+                .collect()
+        })
+        .collect();
+    insert_rows(conn, "INSERT INTO finance_daily (org_id, day, invoiced, collected, refunded)", &rows, "").await?;
     Ok(rows.len())
 }

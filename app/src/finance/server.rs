@@ -7,8 +7,6 @@ use super::policy::{self, InvoiceAction, InvoiceStatus, Line, Totals};
 use super::types::{CustomerView, InvoiceDetail, InvoiceList, InvoiceRow};
 use crate::db::{Conn, new_id};
 use crate::error::{AppError, Result};
-use chrono::{Datelike, NaiveDate};
-use std::str::FromStr;
 
 /// Rows per page of a list.
 pub const PAGE_SIZE: i64 = 50;
@@ -123,34 +121,7 @@ pub async fn create_customer(conn: &mut Conn, org_id: &str, c: &NewCustomer, now
     Ok(id)
 }
 
-/// `YYYY-MM-DD` of a local day number.
-pub fn day_string(day: i64) -> String {
-    NaiveDate::from_num_days_from_ce_opt(i32::try_from(day + EPOCH_CE).unwrap_or(EPOCH_CE as i32))
-        .map(|d| d.format("%Y-%m-%d").to_string())
-        .unwrap_or_default()
-}
-
-/// Days from 0001-01-01 to 1970-01-01 in chrono's count.
-pub(super) const EPOCH_CE: i64 = 719_163;
-
-/// The local day number of a `YYYY-MM-DD` date.
-pub fn parse_day(field: &str, raw: &str) -> Result<i64> {
-    let date = NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
-        .map_err(|_| AppError::invalid(field, "Enter a date as YYYY-MM-DD."))?;
-    Ok(i64::from(date.num_days_from_ce()) - EPOCH_CE)
-}
-
-/// The local day number and the year of the instant `t` in `tz` (UTC if unknown).
-pub fn local_day_and_year(t: i64, tz: &str) -> (i64, i64) {
-    let zone = chrono_tz::Tz::from_str(tz).unwrap_or(chrono_tz::UTC);
-    let local = chrono::DateTime::from_timestamp(t, 0).unwrap_or_default().with_timezone(&zone).date_naive();
-    (i64::from(local.num_days_from_ce()) - EPOCH_CE, i64::from(local.year()))
-}
-
-/// Today's local day number in `tz`.
-pub fn today(now: i64, tz: &str) -> i64 {
-    local_day_and_year(now, tz).0
-}
+pub use crate::time::{EPOCH_CE, day_string, local_day_and_year, parse_day, today};
 
 fn overdue(status: InvoiceStatus, due_day: i64, today: i64) -> bool {
     matches!(status, InvoiceStatus::Issued | InvoiceStatus::PartiallyPaid) && due_day < today

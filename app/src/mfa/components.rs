@@ -345,7 +345,7 @@ pub fn StepUpPage() -> impl IntoView {
 
 /// The three ways to unlock, each reloading what the page says about the lock.
 #[island]
-fn StepUpForms(next: String) -> impl IntoView {
+pub fn StepUpForms(next: String) -> impl IntoView {
     let (totp, totp_result) = form_action::<StepUp>();
     let (pin, pin_result) = form_action::<StepUp>();
     let (email, email_result) = form_action::<StepUp>();

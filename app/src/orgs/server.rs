@@ -107,6 +107,17 @@ pub struct OrgRow {
     pub onboarding_state: String,
 }
 
+/// Locks the organization's row until the transaction ends and returns its timezone: the
+/// zone its rollups are kept in. Writers of a rollup take it, and so does a change of
+/// timezone, which rebuilds them: no write lands in a zone the rollup is no longer kept in.
+pub async fn lock_timezone(conn: &mut Conn, org_id: &str) -> Result<String> {
+    sqlx::query_scalar("UPDATE organizations SET updated_at = updated_at WHERE id = $1 RETURNING timezone")
+        .bind(org_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
 pub async fn find(conn: &mut Conn, org_id: &str) -> Result<OrgRow> {
     sqlx::query_as("SELECT id, name, slug, timezone, currency, onboarding_state FROM organizations WHERE id = $1")
         .bind(org_id)
@@ -171,9 +182,10 @@ pub async fn update_settings(
     .execute(&mut *conn)
     .await?;
     let after = find(conn, org_id).await?;
-    // Money by local day follows the zone: rebuilt under the row lock the update holds.
+    // Figures by local day follow the zone: rebuilt under the row lock the update holds.
     if after.timezone != before.timezone {
         crate::finance::ledger::rebuild(conn, org_id, &after.timezone).await?;
+        crate::analytics::server::rebuild(conn, org_id, &after.timezone).await?;
     }
     Ok((before, after))
 }

@@ -18,7 +18,7 @@ pub const DEMO_PASSWORD: &str = server::demo::DEMO_PASSWORD;
 pub async fn app(t: &TestDb) -> Router {
     let config = t.config();
     let hasher = app::auth::PasswordHasher::new(4);
-    server::demo::seed(&t.db, &hasher, &config.secret_key, app::db::now()).await.unwrap();
+    server::demo::seed_without_orders(&t.db, &hasher, &config.secret_key, app::db::now()).await.unwrap();
     let options = LeptosOptions::builder().output_name("gatehouse").build();
     server::routes::router(AppState::new(options, t.db.clone(), config))
 }
