@@ -636,6 +636,28 @@ async fn rollup(t: &TestDb, org_id: &str) -> Vec<(i64, i64, i64, i64)> {
     ledger::days(&mut conn, org_id, i64::MIN, i64::MAX).await.unwrap()
 }
 
+/// What is owed per due day, as kept by the writers and as the invoices say: the same.
+async fn owed_agrees(t: &TestDb, org_id: &str) {
+    let mut conn = t.db.conn().await.unwrap();
+    let kept: Vec<(i64, i64, i64)> = sqlx::query_as(
+        "SELECT due_day, open_amount, open_invoices FROM finance_due \
+         WHERE org_id = $1 AND (open_amount <> 0 OR open_invoices <> 0) ORDER BY due_day",
+    )
+    .bind(org_id)
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap();
+    let invoices: Vec<(i64, i64, i64)> = sqlx::query_as(
+        "SELECT due_day, CAST(SUM(total - paid) AS BIGINT), CAST(COUNT(*) AS BIGINT) FROM invoices \
+         WHERE org_id = $1 AND status IN ('issued', 'partially_paid') GROUP BY due_day ORDER BY due_day",
+    )
+    .bind(org_id)
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap();
+    assert_eq!(kept, invoices, "what is owed per due day");
+}
+
 db_test!(the_daily_rollup_follows_every_movement_of_money_even_in_bursts, |t| {
     let acme = org(t, "Acme").await;
     let (a, b) = (person(t, "admin-a").await, person(t, "admin-b").await);
@@ -659,6 +681,7 @@ db_test!(the_daily_rollup_follows_every_movement_of_money_even_in_bursts, |t| {
     // 2027-01-15 13:30 in Kolkata: local day 20,833.
     let day = finance::parse_day("day", "2027-01-15").unwrap();
     assert_eq!(rollup(t, &acme).await, vec![(day, 8 * 354_000, 0, 0)]);
+    owed_agrees(t, &acme).await;
 
     // Card payments on four invoices at once, and one transfer confirmed by two people at once.
     let barrier = tokio::sync::Barrier::new(4);
@@ -686,6 +709,7 @@ db_test!(the_daily_rollup_follows_every_movement_of_money_even_in_bursts, |t| {
     });
     futures::future::join_all(confirmations).await;
     assert_eq!(rollup(t, &acme).await, vec![(day, 8 * 354_000, 4 * 354_000 + 50_000, 0)]);
+    owed_agrees(t, &acme).await;
 
     // Two refunds approved at once; a void; an approved edit of an issued invoice.
     let refunds = [
@@ -713,6 +737,12 @@ db_test!(the_daily_rollup_follows_every_movement_of_money_even_in_bursts, |t| {
     // 354,000 less for the void, 118,000 less for the edit (236,000 instead of 354,000).
     let kept = vec![(day, 6 * 354_000 + 236_000, 4 * 354_000 + 50_000, 30_000)];
     assert_eq!(rollup(t, &acme).await, kept);
+    owed_agrees(t, &acme).await;
+    // Owed: two invoices paid in full, one voided, one partly paid, one edited down.
+    let mut conn = t.db.conn().await.unwrap();
+    let (owed, open, _, _) = ledger::open(&mut conn, &acme, day).await.unwrap();
+    drop(conn);
+    assert_eq!((owed, open), (354_000 - 50_000 + 236_000 + 354_000, 3));
 
     // Built afresh from the invoices, payments and refunds: the same rows.
     let mut tx = t.db.begin().await.unwrap();

@@ -266,9 +266,15 @@ pub async fn generate_orders(
     }
     let customers = customers_of(&mut conn, &org_id).await?;
     drop(conn);
-    // An ordinary weekday that makes `count` over `days`: the shape averages about 1.4 of it.
+    // The ordinary weekday that makes `count` over `days` with the plan's shape.
     let days = days.max(1);
-    let plan = OrdersPlan { per_day: (count as f64 / days as f64 / 1.4).ceil() as u64, days, ..ACME_ORDERS };
+    let zone = chrono_tz::Tz::from_str(&tz).unwrap_or(chrono_tz::UTC);
+    let today = chrono::DateTime::from_timestamp(now, 0).unwrap_or_default().with_timezone(&zone).date_naive();
+    let unit = OrdersPlan { per_day: 1, days, ..ACME_ORDERS };
+    let shape: f64 = (0..days)
+        .map(|back| expected(&unit, today - chrono::Duration::days(back), 1.0 - back as f64 / days as f64))
+        .sum();
+    let plan = OrdersPlan { per_day: (count as f64 / shape.max(1.0)).round().max(1.0) as u64, days, ..ACME_ORDERS };
     let shop = Shop { plan: &plan, tz: &tz, products: &products, customers: &customers, now };
     let mut seq = Sequence::new(&format!("generated{now}"));
     let mut written = 0;

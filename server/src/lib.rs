@@ -1,6 +1,7 @@
 //! The Gatehouse server: the axum router with its security middleware, the demo data and
 //! the command-line interface around them.
 
+pub mod bench_analytics;
 pub mod demo;
 pub mod demo_analytics;
 pub mod demo_finance;

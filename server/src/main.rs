@@ -55,6 +55,19 @@ enum Command {
         #[arg(long, default_value_t = 365)]
         days: i64,
     },
+    /// Time analytics read from the rollups beside the same answers computed from the raw
+    /// orders, and a full rebuild of the rollups (the analytics benchmark).
+    BenchAnalytics {
+        /// The organization's slug, e.g. `acme-retail`.
+        #[arg(long)]
+        org: String,
+        /// Timed runs of each rollup read.
+        #[arg(long, default_value_t = 200)]
+        runs: usize,
+        /// Timed runs of each raw query (slow at scale).
+        #[arg(long, default_value_t = 5)]
+        raw_runs: usize,
+    },
     /// Check the audit log's hash chains and report the first broken link of each.
     VerifyAudit {
         /// Only this organization's chain (its id), or `platform`.
@@ -122,6 +135,12 @@ async fn run(command: Command, config: Config) -> Result<(), Box<dyn std::error:
                 "{written} orders added to {org} in {seconds:.1} s ({:.0} orders/s, rollups included)",
                 written as f64 / seconds.max(0.001)
             );
+            Ok(())
+        }
+        Command::BenchAnalytics { org, runs, raw_runs } => {
+            for line in server::bench_analytics::run(&db, &org, runs, raw_runs).await? {
+                println!("{line}");
+            }
             Ok(())
         }
         Command::SeedDemo => {

@@ -54,7 +54,7 @@ db_test!(seeding_twice_changes_nothing, |t| {
         .await,
         0
     );
-    // The dashboard's rollup holds every organization's money, no more and no less.
+    // The rollups hold every organization's money and sales, no more and no less.
     for (rollup, source) in [
         (
             "SELECT CAST(SUM(invoiced) AS BIGINT) FROM finance_daily",
@@ -67,6 +67,19 @@ db_test!(seeding_twice_changes_nothing, |t| {
         (
             "SELECT CAST(SUM(refunded) AS BIGINT) FROM finance_daily",
             "SELECT CAST(SUM(refunded) AS BIGINT) FROM invoices",
+        ),
+        (
+            "SELECT CAST(SUM(open_amount) AS BIGINT) FROM finance_due",
+            "SELECT CAST(SUM(total - paid) AS BIGINT) FROM invoices WHERE status IN ('issued', 'partially_paid')",
+        ),
+        (
+            "SELECT CAST(SUM(revenue) AS BIGINT) FROM analytics_daily",
+            "SELECT CAST(SUM(total) AS BIGINT) FROM orders WHERE status = 'paid'",
+        ),
+        (
+            "SELECT CAST(SUM(quantity) AS BIGINT) FROM analytics_daily_product",
+            "SELECT CAST(SUM(i.quantity) AS BIGINT) FROM order_items i JOIN orders o ON o.id = i.order_id \
+             WHERE o.status = 'paid'",
         ),
     ] {
         assert!(one(source).await > 0, "{source}");
@@ -89,6 +102,7 @@ db_test!(seeding_twice_changes_nothing, |t| {
         "refunds",
         "invoice_edits",
         "finance_daily",
+        "finance_due",
         "products",
         "orders",
         "order_items",

@@ -58,16 +58,7 @@ fn by_month(days: &[(i64, i64, i64, i64)], labels: Vec<String>, bounds: &[i64]) 
 /// The dashboard's figures for the organization of `v`, in `currency`.
 pub async fn summary(conn: &mut Conn, v: Viewer<'_>, currency: &str) -> Result<FinanceSummary> {
     let today = today(v.now, v.tz);
-    let open: (i64, i64, i64, i64) = sqlx::query_as(
-        "SELECT CAST(COALESCE(SUM(total - paid), 0) AS BIGINT), CAST(COUNT(*) AS BIGINT), \
-                CAST(COALESCE(SUM(CASE WHEN due_day < $2 THEN total - paid ELSE 0 END), 0) AS BIGINT), \
-                CAST(COALESCE(SUM(CASE WHEN due_day < $2 THEN 1 ELSE 0 END), 0) AS BIGINT) \
-         FROM invoices WHERE org_id = $1 AND status IN ('issued', 'partially_paid')",
-    )
-    .bind(v.org_id)
-    .bind(today)
-    .fetch_one(&mut *conn)
-    .await?;
+    let open = ledger::open(conn, v.org_id, today).await?;
     let awaiting: (i64, i64) = sqlx::query_as(
         "SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM refunds \
          WHERE org_id = $1 AND status = 'requested' AND expires_at > $2",

@@ -227,6 +227,10 @@ pub async fn approve(conn: &mut Conn, v: Viewer<'_>, edit_id: &str) -> Result<De
     if let Some(issued_at) = invoice.issued_at {
         ledger::add(conn, v.org_id, Figure::Invoiced, issued_at, edit.total - invoice.total).await?;
     }
+    // Owed: out of the old due day, into the new one (unless the edit leaves nothing owed).
+    ledger::owed(conn, v.org_id, invoice.due_day, -(invoice.total - invoice.paid), -1).await?;
+    let open = ledger::is_open(policy::status_after_payment(edit.total, invoice.paid));
+    ledger::owed(conn, v.org_id, edit.due_day, edit.total - invoice.paid, i64::from(open)).await?;
     mark(conn, v, edit_id, EditStatus::Approved, None).await?;
     sqlx::query(
         "UPDATE invoice_edits SET status = 'superseded', decided_at = $1 \

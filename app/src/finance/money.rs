@@ -112,6 +112,8 @@ async fn add_paid(conn: &mut Conn, v: Viewer<'_>, invoice: &InvoiceRecord, amoun
         .execute(&mut *conn)
         .await?;
     ledger::add(conn, v.org_id, Figure::Collected, v.now, amount).await?;
+    let still_open = ledger::is_open(policy::status_after_payment(invoice.total, paid));
+    ledger::owed(conn, v.org_id, invoice.due_day, -amount, i64::from(still_open) - 1).await?;
     Ok(())
 }
 

@@ -535,6 +535,7 @@ pub async fn issue(conn: &mut Conn, org_id: &str, tz: &str, id: &str, now: i64) 
     .execute(&mut *conn)
     .await?;
     ledger::add(conn, org_id, Figure::Invoiced, now, draft.total).await?;
+    ledger::owed(conn, org_id, draft.due_day, draft.total, 1).await?;
     Ok(number)
 }
 
@@ -555,6 +556,7 @@ pub async fn void(conn: &mut Conn, org_id: &str, id: &str, reason: &str, now: i6
     if let Some(issued_at) = r.issued_at {
         ledger::add(conn, org_id, Figure::Invoiced, issued_at, -r.total).await?;
     }
+    ledger::owed(conn, org_id, r.due_day, -(r.total - r.paid), -1).await?;
     Ok(r.number)
 }
 

@@ -1,0 +1,134 @@
+//! `gatehouse bench-analytics`: the analytics answers read from the rollups, timed beside the
+//! same answers computed from the orders themselves (a raw `GROUP BY`), in-process on the
+//! build it runs in (the benchmark uses the release build), and the time a full rebuild of the
+//! rollups takes. Checks first that both ways give the same answer.
+
+use app::analytics::server::{self as analytics, RAW_DAILY, Range};
+use app::db::Db;
+use app::error::{AppError, Result};
+use std::time::Instant;
+
+/// The best sellers computed from the orders and their items.
+const RAW_TOP: &str = "SELECT i.product_id, CAST(SUM(i.quantity) AS BIGINT) AS sold \
+    FROM orders o JOIN order_items i ON i.order_id = o.id \
+    WHERE o.org_id = $1 AND o.local_day >= $2 AND o.local_day <= $3 AND o.status = 'paid' \
+    GROUP BY i.product_id ORDER BY sold DESC, i.product_id LIMIT 10";
+
+/// Milliseconds of `runs` timed runs: p50, p99, and the slowest.
+fn percentiles(mut ms: Vec<f64>) -> (f64, f64, f64) {
+    ms.sort_by(f64::total_cmp);
+    let at = |q: f64| ms[((ms.len() as f64 - 1.0) * q).round() as usize];
+    (at(0.5), at(0.99), ms[ms.len() - 1])
+}
+
+/// Times `f` `runs` times (after one warm-up run).
+async fn timed<F, Fut, T>(runs: usize, mut f: F) -> Result<(f64, f64, f64)>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    f().await?;
+    let mut ms = Vec::with_capacity(runs);
+    for _ in 0..runs.max(1) {
+        let started = Instant::now();
+        f().await?;
+        ms.push(started.elapsed().as_secs_f64() * 1_000.0);
+    }
+    Ok(percentiles(ms))
+}
+
+/// Runs the comparison for the organization called `slug` over the 365 days up to today and
+/// returns the report's lines.
+pub async fn run(db: &Db, slug: &str, runs: usize, raw_runs: usize) -> Result<Vec<String>> {
+    let mut conn = db.conn().await?;
+    let (org_id, tz): (String, String) = sqlx::query_as("SELECT id, timezone FROM organizations WHERE slug = $1")
+        .bind(slug)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let orders: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM orders WHERE org_id = $1")
+        .bind(&org_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let range = Range::last(365, app::time::today(app::db::now(), &tz));
+    let mut lines = vec![format!(
+        "{slug}: {orders} orders; range {} to {} (365 days); {runs} rollup runs, {raw_runs} raw runs",
+        app::time::day_string(range.start),
+        app::time::day_string(range.end)
+    )];
+
+    // The same answers both ways.
+    let rollup = analytics::daily(&mut conn, &org_id, range).await?;
+    let raw: Vec<(String, i64, i64, i64, i64, i64)> =
+        sqlx::query_as(RAW_DAILY).bind(&org_id).bind(range.start).bind(range.end).fetch_all(&mut *conn).await?;
+    let mut from_orders = vec![[0i64; 4]; rollup.len()];
+    for (_, day, paid, items, revenue, refunds) in raw {
+        if let Some(slot) = usize::try_from(day - range.start).ok().and_then(|i| from_orders.get_mut(i)) {
+            *slot = [paid, items, revenue, refunds];
+        }
+    }
+    let top = analytics::products_sold(&mut conn, &org_id, range, true).await?;
+    let raw_top: Vec<(String, i64)> =
+        sqlx::query_as(RAW_TOP).bind(&org_id).bind(range.start).bind(range.end).fetch_all(&mut *conn).await?;
+    let same_top = top.top.iter().map(|p| p.quantity).eq(raw_top.iter().map(|r| r.1));
+    lines.push(format!(
+        "answers agree: daily series {}, top-10 quantities {}",
+        if rollup == from_orders { "yes" } else { "NO" },
+        if same_top { "yes" } else { "NO" }
+    ));
+
+    let report = |name: &str, (p50, p99, max): (f64, f64, f64)| {
+        format!("{name:<44} p50 {p50:>9.2} ms   p99 {p99:>9.2} ms   max {max:>9.2} ms")
+    };
+    let series = timed(runs, || {
+        let (db, org_id) = (db.clone(), org_id.clone());
+        async move { analytics::daily(&mut *db.conn().await?, &org_id, range).await }
+    })
+    .await?;
+    let raw_series = timed(raw_runs, || {
+        let (db, org_id) = (db.clone(), org_id.clone());
+        async move {
+            let rows: Vec<(String, i64, i64, i64, i64, i64)> = sqlx::query_as(RAW_DAILY)
+                .bind(&org_id)
+                .bind(range.start)
+                .bind(range.end)
+                .fetch_all(&mut *db.conn().await?)
+                .await?;
+            Ok(rows)
+        }
+    })
+    .await?;
+    let products = timed(runs, || {
+        let (db, org_id) = (db.clone(), org_id.clone());
+        async move { analytics::products_sold(&mut *db.conn().await?, &org_id, range, true).await }
+    })
+    .await?;
+    let raw_products = timed(raw_runs, || {
+        let (db, org_id) = (db.clone(), org_id.clone());
+        async move {
+            let rows: Vec<(String, i64)> = sqlx::query_as(RAW_TOP)
+                .bind(&org_id)
+                .bind(range.start)
+                .bind(range.end)
+                .fetch_all(&mut *db.conn().await?)
+                .await?;
+            Ok(rows)
+        }
+    })
+    .await?;
+    lines.push(report("365-day daily series, from the rollup", series));
+    lines.push(report("365-day daily series, raw GROUP BY over orders", raw_series));
+    lines.push(format!("  rollup faster by (p50): {:.0}x", raw_series.0 / series.0.max(1e-6)));
+    lines.push(report("top-10 products with daily series, rollup", products));
+    lines.push(report("top-10 products, raw GROUP BY over items", raw_products));
+    lines.push(format!("  rollup faster by (p50): {:.0}x", raw_products.0 / products.0.max(1e-6)));
+
+    // A full rebuild, as a change of timezone runs it (the same zone: every order keeps its day).
+    let started = Instant::now();
+    let mut tx = db.begin().await?;
+    app::orgs::server::lock_timezone(&mut tx, &org_id).await?;
+    let rebuilt = analytics::rebuild(&mut tx, &org_id, &tz).await?;
+    tx.commit().await?;
+    lines.push(format!("full rebuild of both rollups from {rebuilt} orders: {:.1} s", started.elapsed().as_secs_f64()));
+    Ok(lines)
+}
