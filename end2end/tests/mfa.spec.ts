@@ -112,8 +112,9 @@ test('analytics asks the analyst to verify in place: an authenticator code unloc
   await expect(page.getByRole('status')).toContainText('Unlocked for this session until');
   // Sales and products by role, revenue by the demo grant.
   await expect(page.getByRole('heading', { name: 'Analytics' })).toBeVisible();
-  await expect(page.getByText('Revenue', { exact: true })).toBeVisible();
-  await expect(page.getByText('Paid orders', { exact: true })).toBeVisible();
+  const figures = page.locator('.figures');
+  await expect(figures.getByText('Revenue', { exact: true })).toBeVisible();
+  await expect(figures.getByText('Paid orders', { exact: true })).toBeVisible();
 });
 
 test('an analytics PIN: easy and common ones are refused, a good one unlocks analytics', async ({ page }) => {
