@@ -243,7 +243,7 @@ db_test!(a_timezone_change_moves_the_same_orders_to_their_new_days, |t| {
     rollups_agree(t, &acme).await;
 });
 
-db_test!(orders_name_only_their_own_organizations_products, |t| {
+db_test!(orders_name_only_their_own_products_and_a_sku_is_taken_once, |t| {
     let acme = org(t, "Acme", "Asia/Kolkata").await;
     let globex = org(t, "Globex", "Europe/Berlin").await;
     let theirs = product(t, &globex, "GLX-1").await;
@@ -251,7 +251,22 @@ db_test!(orders_name_only_their_own_organizations_products, |t| {
     let refused = record_orders(&mut tx, &acme, "INR", &[order(&theirs, 0, 1, OrderStatus::Paid)], 0).await;
     assert!(matches!(refused, Err(app::error::AppError::NotFound)), "{refused:?}");
     drop(tx);
-    // The same SKU twice in one organization is refused; in another it is fine.
+    // One SKU added by four at once: one product, three refusals; in another organization
+    // the same SKU is fine.
+    let barrier = tokio::sync::Barrier::new(4);
+    let adds = (0..4).map(|_| {
+        let (globex, barrier) = (&globex, &barrier);
+        async move {
+            barrier.wait().await;
+            let mut tx = t.db.begin().await?;
+            let id = create_product(&mut tx, globex, "GLX-2", "Burst", 1, 0).await?;
+            tx.commit().await?;
+            Ok::<_, app::error::AppError>(id)
+        }
+    });
+    let results = futures::future::join_all(adds).await;
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
+    assert!(results.iter().filter_map(|r| r.as_ref().err()).all(|e| e.code() == "sku_taken"), "{results:?}");
     let mut tx = t.db.begin().await.unwrap();
     let again = create_product(&mut tx, &globex, "GLX-1", "Again", 1, 0).await;
     assert_eq!(again.unwrap_err().code(), "sku_taken");

@@ -75,6 +75,19 @@ async fn issue(t: &TestDb, org_id: &str, id: &str) -> Result<String, AppError> {
     Ok(number)
 }
 
+/// Issues all of `drafts` at the same moment, one task each.
+async fn issue_at_once(t: &TestDb, org_id: &str, drafts: &[String]) -> Vec<Result<String, AppError>> {
+    let barrier = tokio::sync::Barrier::new(drafts.len());
+    let issues = drafts.iter().map(|id| {
+        let barrier = &barrier;
+        async move {
+            barrier.wait().await;
+            issue(t, org_id, id).await
+        }
+    });
+    futures::future::join_all(issues).await
+}
+
 fn code(result: Result<impl std::fmt::Debug, AppError>) -> String {
     match result {
         Err(e) => e.code().to_string(),
@@ -89,15 +102,7 @@ db_test!(twenty_concurrent_issues_take_twenty_consecutive_numbers, |t| {
     for _ in 0..20 {
         drafts.push(draft(t, &acme, &c).await);
     }
-    let barrier = tokio::sync::Barrier::new(drafts.len());
-    let issues = drafts.iter().map(|id| {
-        let (acme, barrier) = (&acme, &barrier);
-        async move {
-            barrier.wait().await;
-            issue(t, acme, id).await
-        }
-    });
-    let mut numbers: Vec<String> = futures::future::join_all(issues).await.into_iter().map(Result::unwrap).collect();
+    let mut numbers: Vec<String> = issue_at_once(t, &acme, &drafts).await.into_iter().map(Result::unwrap).collect();
     numbers.sort();
     let expected: Vec<String> = (1..=20).map(|n| format!("INV-2027-{n:06}")).collect();
     assert_eq!(numbers, expected);
@@ -667,15 +672,7 @@ db_test!(the_daily_rollup_follows_every_movement_of_money_even_in_bursts, |t| {
         drafts.push(draft(t, &acme, &c).await);
     }
     // Eight issued at once: all eight counted on the local day, none twice.
-    let barrier = tokio::sync::Barrier::new(drafts.len());
-    let issues = drafts.iter().map(|id| {
-        let (acme, barrier) = (&acme, &barrier);
-        async move {
-            barrier.wait().await;
-            issue(t, acme, id).await
-        }
-    });
-    for issued in futures::future::join_all(issues).await {
+    for issued in issue_at_once(t, &acme, &drafts).await {
         issued.unwrap();
     }
     // 2027-01-15 13:30 in Kolkata: local day 20,833.

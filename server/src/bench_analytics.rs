@@ -14,6 +14,14 @@ const RAW_TOP: &str = "SELECT i.product_id, CAST(SUM(i.quantity) AS BIGINT) AS s
     WHERE o.org_id = $1 AND o.local_day >= $2 AND o.local_day <= $3 AND o.status = 'paid' \
     GROUP BY i.product_id ORDER BY sold DESC, i.product_id LIMIT 10";
 
+/// The rows of a raw query over the orders of `org_id` in `range` (`$1`, `$2`, `$3`).
+async fn raw<T>(db: &Db, sql: &'static str, org_id: &str, range: Range) -> Result<Vec<T>>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
+    Ok(sqlx::query_as(sql).bind(org_id).bind(range.start).bind(range.end).fetch_all(&mut *db.conn().await?).await?)
+}
+
 /// Milliseconds of `runs` timed runs: p50, p99, and the slowest.
 fn percentiles(mut ms: Vec<f64>) -> (f64, f64, f64) {
     ms.sort_by(f64::total_cmp);
@@ -59,17 +67,15 @@ pub async fn run(db: &Db, slug: &str, runs: usize, raw_runs: usize) -> Result<Ve
 
     // The same answers both ways.
     let rollup = analytics::daily(&mut conn, &org_id, range).await?;
-    let raw: Vec<(String, i64, i64, i64, i64, i64)> =
-        sqlx::query_as(RAW_DAILY).bind(&org_id).bind(range.start).bind(range.end).fetch_all(&mut *conn).await?;
+    let rows: Vec<(String, i64, i64, i64, i64, i64)> = raw(db, RAW_DAILY, &org_id, range).await?;
     let mut from_orders = vec![[0i64; 4]; rollup.len()];
-    for (_, day, paid, items, revenue, refunds) in raw {
+    for (_, day, paid, items, revenue, refunds) in rows {
         if let Some(slot) = usize::try_from(day - range.start).ok().and_then(|i| from_orders.get_mut(i)) {
             *slot = [paid, items, revenue, refunds];
         }
     }
     let top = analytics::products_sold(&mut conn, &org_id, range, true).await?;
-    let raw_top: Vec<(String, i64)> =
-        sqlx::query_as(RAW_TOP).bind(&org_id).bind(range.start).bind(range.end).fetch_all(&mut *conn).await?;
+    let raw_top: Vec<(String, i64)> = raw(db, RAW_TOP, &org_id, range).await?;
     let same_top = top.top.iter().map(|p| p.quantity).eq(raw_top.iter().map(|r| r.1));
     lines.push(format!(
         "answers agree: daily series {}, top-10 quantities {}",
@@ -85,37 +91,14 @@ pub async fn run(db: &Db, slug: &str, runs: usize, raw_runs: usize) -> Result<Ve
         async move { analytics::daily(&mut *db.conn().await?, &org_id, range).await }
     })
     .await?;
-    let raw_series = timed(raw_runs, || {
-        let (db, org_id) = (db.clone(), org_id.clone());
-        async move {
-            let rows: Vec<(String, i64, i64, i64, i64, i64)> = sqlx::query_as(RAW_DAILY)
-                .bind(&org_id)
-                .bind(range.start)
-                .bind(range.end)
-                .fetch_all(&mut *db.conn().await?)
-                .await?;
-            Ok(rows)
-        }
-    })
-    .await?;
+    let raw_series =
+        timed(raw_runs, || raw::<(String, i64, i64, i64, i64, i64)>(db, RAW_DAILY, &org_id, range)).await?;
     let products = timed(runs, || {
         let (db, org_id) = (db.clone(), org_id.clone());
         async move { analytics::products_sold(&mut *db.conn().await?, &org_id, range, true).await }
     })
     .await?;
-    let raw_products = timed(raw_runs, || {
-        let (db, org_id) = (db.clone(), org_id.clone());
-        async move {
-            let rows: Vec<(String, i64)> = sqlx::query_as(RAW_TOP)
-                .bind(&org_id)
-                .bind(range.start)
-                .bind(range.end)
-                .fetch_all(&mut *db.conn().await?)
-                .await?;
-            Ok(rows)
-        }
-    })
-    .await?;
+    let raw_products = timed(raw_runs, || raw::<(String, i64)>(db, RAW_TOP, &org_id, range)).await?;
     lines.push(report("365-day daily series, from the rollup", series));
     lines.push(report("365-day daily series, raw GROUP BY over orders", raw_series));
     lines.push(format!("  rollup faster by (p50): {:.0}x", raw_series.0 / series.0.max(1e-6)));

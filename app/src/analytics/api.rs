@@ -173,15 +173,15 @@ pub async fn analytics_dashboard(
         let svg = super::chart::line(
             &title,
             &data.labels,
-            &data.series["revenue"],
-            &data.series["revenue_previous"],
+            data.values("revenue"),
+            data.values("revenue_previous"),
             scale(&cx),
         );
         Chart { data, svg }
     });
     let sales = shown.sales.then(|| {
         let data = server::series_of(&both, range, &[("orders", 0), ("items", 1)]);
-        let svg = super::chart::bars("Paid orders per day", &data.labels, &data.series["orders"]);
+        let svg = super::chart::bars("Paid orders per day", &data.labels, data.values("orders"));
         Chart { data, svg }
     });
     let products = match products {

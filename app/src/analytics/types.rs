@@ -13,6 +13,13 @@ pub struct Series {
     pub series: BTreeMap<String, Vec<i64>>,
 }
 
+impl Series {
+    /// The values of the series `name` (none when it is not part of the answer).
+    pub fn values(&self, name: &str) -> &[i64] {
+        self.series.get(name).map_or(&[], Vec::as_slice)
+    }
+}
+
 /// Totals of a period. Sales figures need `analytics.view_sales`, money
 /// `analytics.view_revenue`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
