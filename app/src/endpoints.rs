@@ -113,6 +113,13 @@ pub const ENDPOINTS: &[Endpoint] = &[
     guarded(analytics::api::RevenueDaily::PATH, "revenue per day (audited)", analytics::api::REVENUE),
     guarded(analytics::api::SalesDaily::PATH, "sales per day (audited)", analytics::api::SALES),
     guarded(analytics::api::ProductsSoldDaily::PATH, "products sold per day (audited)", analytics::api::PRODUCTS),
+    guarded(
+        analytics::api::EXPORT_PATH,
+        "export analytics: CSV, JSON or SVG, watermarked (audited; each dataset also needs its own permission)",
+        analytics::api::EXPORT,
+    ),
+    guarded(analytics::api::IMPORT_PATH, "import orders from a CSV file (audited)", analytics::api::ORDERS_WRITE),
+    guarded(analytics::api::OrderImports::PATH, "order imports and their reports", analytics::api::ORDERS_WRITE),
     guarded(finance::api::ListCustomers::PATH, "list customers (masked)", finance::api::INVOICES_READ),
     guarded(finance::api::RevealCustomer::PATH, "reveal a customer's details (audited)", finance::api::CUSTOMERS_PII),
     guarded(finance::api::CreateCustomer::PATH, "add a customer", finance::api::INVOICES_CREATE),

@@ -137,6 +137,7 @@ fn Shell() -> impl IntoView {
                 <Route path=path!("/step-up") view=mfa::components::StepUpPage ssr=SsrMode::Async/>
                 <Route path=path!("/settings/security") view=mfa::components::SecurityPage ssr=SsrMode::Async/>
                 <Route path=path!("/analytics") view=analytics::components::AnalyticsPage ssr=SsrMode::Async/>
+                <Route path=path!("/analytics/import") view=analytics::components::ImportPage ssr=SsrMode::Async/>
                 <Route path=path!("/signup") view=auth::components::SignupPage ssr=SsrMode::Async/>
                 <Route path=path!("/signup/sent") view=auth::components::SignupSentPage ssr=SsrMode::Async/>
                 <Route path=path!("/signup/confirm/:token") view=auth::components::SignupConfirmPage ssr=SsrMode::Async/>

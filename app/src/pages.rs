@@ -4,7 +4,7 @@
 //! once, when the session for that page is loaded.
 
 use crate::access::{Permission, Requirement};
-use crate::{audit, finance, grants, mfa, orgs, outbox, roles, team};
+use crate::{analytics, audit, finance, grants, mfa, orgs, outbox, roles, team};
 
 /// A page: its route pattern (`:name` matches one path segment), what it requires (`None`:
 /// anyone, signed in or not) and its label in the main navigation, if it has one there.
@@ -33,6 +33,7 @@ pub const PAGES: &[PageRule] = &[
     // The link and the page's frame need analytics.view; when step-up is due the page asks
     // for it in place (its data needs it: `analytics::api::ANALYTICS`).
     nav("Analytics", "/analytics", Requirement::all(&[Permission::AnalyticsView])),
+    nav("Import orders", "/analytics/import", analytics::api::ORDERS_WRITE),
     nav("Finance", "/finance", finance::policy::INVOICES_READ),
     nav("Team", "/settings/team", team::api::TEAM_READ),
     nav("Roles", "/settings/roles", roles::api::ROLES_READ),

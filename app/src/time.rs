@@ -25,6 +25,12 @@ pub fn start_of_day(date: NaiveDate, tz: &str) -> Option<i64> {
         .map(|t| t.timestamp())
 }
 
+/// The first instant of the local day number `day` in `tz`.
+pub fn day_start(day: i64, tz: &str) -> Option<i64> {
+    let date = NaiveDate::from_num_days_from_ce_opt(i32::try_from(day + EPOCH_CE).ok()?)?;
+    start_of_day(date, tz)
+}
+
 /// `YYYY-MM-DD` of a local day number (days since 1970-01-01).
 pub fn day_string(day: i64) -> String {
     NaiveDate::from_num_days_from_ce_opt(i32::try_from(day + EPOCH_CE).unwrap_or(EPOCH_CE as i32))

@@ -4,6 +4,7 @@
 
 mod support;
 
+use app::analytics::rebuild;
 use app::analytics::server::{
     self as analytics, NewItem, NewOrder, OrderStatus, RAW_DAILY, RAW_PRODUCTS, Range, Shown, create_product,
     record_orders,
@@ -231,6 +232,20 @@ db_test!(a_timezone_change_moves_the_same_orders_to_their_new_days, |t| {
     let mut tx = t.db.begin().await.unwrap();
     orgs::update_settings(&mut tx, &acme, &input, false, 0).await.unwrap();
     tx.commit().await.unwrap();
+    // The rebuild is queued: until it runs, the days are Kolkata's, and said to be.
+    let (zone, progress) = rebuild::state(&mut t.db.conn().await.unwrap(), &acme).await.unwrap();
+    assert_eq!(zone, "Asia/Kolkata");
+    let progress = progress.unwrap();
+    assert_eq!((progress.to.as_str(), progress.done, progress.total), ("Pacific/Honolulu", 0, 3));
+    assert_eq!(
+        orders_per_day(t, &acme, "2026-11-24", "2026-11-26").await,
+        vec![("2026-11-24".into(), 0), ("2026-11-25".into(), 1), ("2026-11-26".into(), 1)]
+    );
+    assert!(rebuild::finish(&t.db, rebuild::CHUNK).await.unwrap() >= 1);
+    assert_eq!(
+        rebuild::state(&mut t.db.conn().await.unwrap(), &acme).await.unwrap(),
+        ("Pacific/Honolulu".into(), None)
+    );
     // 08:00 UTC is 22:00 on the 24th in Honolulu; 20:00 UTC is 10:00 on the 25th.
     assert_eq!(
         orders_per_day(t, &acme, "2026-11-24", "2026-11-26").await,
@@ -240,6 +255,84 @@ db_test!(a_timezone_change_moves_the_same_orders_to_their_new_days, |t| {
     // Orders written after the change land in the new zone too.
     record(t, &acme, &[order(&p, utc("2026-11-26 09:59:59"), 1, OrderStatus::Paid)]).await;
     assert_eq!(orders_per_day(t, &acme, "2026-11-25", "2026-11-25").await, vec![("2026-11-25".into(), 2)]);
+    rollups_agree(t, &acme).await;
+});
+
+/// Changes the organization's timezone as the settings page does.
+async fn change_timezone(t: &TestDb, org_id: &str, tz: &str) {
+    let input = SettingsInput::parse("Acme", tz, "INR").unwrap();
+    let mut tx = t.db.begin().await.unwrap();
+    orgs::update_settings(&mut tx, org_id, &input, false, 0).await.unwrap();
+    tx.commit().await.unwrap();
+}
+
+/// Orders over `days` days from `base`, an hour before and after each UTC midnight (so most
+/// change day with the zone), with a second product on some.
+fn spread(a: &str, b: &str, base: i64, days: i64, salt: i64) -> Vec<NewOrder> {
+    (0..days * 2)
+        .map(|n| {
+            let at = base + (n / 2) * 86_400 + if n % 2 == 0 { -3_600 } else { 3_600 } + salt;
+            let status = if n % 7 == 3 { OrderStatus::Refunded } else { OrderStatus::Paid };
+            let mut o = order(a, at, 1 + n % 3, status);
+            if n % 4 == 0 {
+                o.items.push(NewItem { product_id: b.to_string(), quantity: 2, unit_price: 1_234 });
+            }
+            o
+        })
+        .collect()
+}
+
+db_test!(a_background_rebuild_serves_the_old_days_and_misses_no_order_written_meanwhile, |t| {
+    let acme = org(t, "Acme", "Asia/Kolkata").await;
+    let (a, b) = (product(t, &acme, "ACM-1").await, product(t, &acme, "ACM-2").await);
+    let base = utc("2026-01-01 00:00:00");
+    record(t, &acme, &spread(&a, &b, base, 60, 0)).await;
+    let before = orders_per_day(t, &acme, "2025-12-31", "2026-03-01").await;
+    change_timezone(t, &acme, "America/New_York").await;
+    // A few chunks in: the old days are still served, whatever the rebuild has done.
+    for _ in 0..3 {
+        assert!(rebuild::step(&t.db, 25, 0).await.unwrap());
+    }
+    let progress = rebuild::state(&mut t.db.conn().await.unwrap(), &acme).await.unwrap().1.unwrap();
+    assert_eq!((progress.done, progress.total), (75, 120));
+    assert_eq!(orders_per_day(t, &acme, "2025-12-31", "2026-03-01").await, before, "the old buckets, unchanged");
+    // Writers meanwhile, at once: orders before the cursor (the rebuild has passed them) and
+    // after it, each a batch, while the rebuild goes on.
+    let writers = (0..4i64).map(|w| {
+        let (acme, a, b) = (&acme, &a, &b);
+        async move {
+            let orders = spread(a, b, base + w * 20 * 86_400, 10, 60 * (w + 1));
+            let mut tx = t.db.begin().await.unwrap();
+            record_orders(&mut tx, acme, "INR", &orders, 0).await.unwrap();
+            tx.commit().await.unwrap();
+        }
+    });
+    let rebuilding = async { while rebuild::step(&t.db, 25, 0).await.unwrap() {} };
+    futures::future::join(futures::future::join_all(writers), rebuilding).await;
+    rebuild::finish(&t.db, 25).await.unwrap();
+    assert_eq!(
+        rebuild::state(&mut t.db.conn().await.unwrap(), &acme).await.unwrap(),
+        ("America/New_York".into(), None)
+    );
+    // Every order, old and new, is counted once, on its New York day.
+    rollups_agree(t, &acme).await;
+    let days: Vec<(i64, i64)> = sqlx::query_as("SELECT placed_at, local_day FROM orders WHERE org_id = $1")
+        .bind(&acme)
+        .fetch_all(&mut *t.db.conn().await.unwrap())
+        .await
+        .unwrap();
+    assert_eq!(days.len(), 120 + 4 * 20);
+    for (placed_at, day) in days {
+        assert_eq!(day, app::time::local_day_and_year(placed_at, "America/New_York").0, "{placed_at}");
+    }
+    // Changed again and back before the rebuild ran: nothing to rebuild, the days stay.
+    change_timezone(t, &acme, "Asia/Tokyo").await;
+    change_timezone(t, &acme, "America/New_York").await;
+    assert_eq!(
+        rebuild::state(&mut t.db.conn().await.unwrap(), &acme).await.unwrap(),
+        ("America/New_York".into(), None)
+    );
+    assert!(!rebuild::step(&t.db, 25, 0).await.unwrap());
     rollups_agree(t, &acme).await;
 });
 

@@ -1,8 +1,10 @@
-//! `POST /api/audit/export` and `POST /api/audit/checkpoint`: the audit log as a CSV
-//! download, and a signed checkpoint of its head as a JSON download. Plain routes rather
+//! Downloads: `POST /api/audit/export` (the audit log as CSV), `POST /api/audit/checkpoint`
+//! (a signed checkpoint of its head, JSON), `POST /api/finance/invoices/export` (invoices as
+//! CSV) and `POST /api/analytics/export` (analytics as CSV, JSON or SVG). Plain routes rather
 //! than server functions, so a normal form post makes the browser download the answer.
 
 use app::access::authorize;
+use app::analytics::api as analytics;
 use app::audit::api::{AUDIT_EXPORT, AuditFilter, CHECKPOINT_PATH, EXPORT_PATH};
 use app::audit::server::{ParsedFilter, export_csv};
 use app::audit::{self, Outcome};
@@ -14,14 +16,22 @@ use axum::Form;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{ConnectInfo, FromRequest, Request, State};
 use axum::response::{IntoResponse, Response};
-use http::{HeaderMap, HeaderValue, header};
+use http::{HeaderValue, header};
 use std::net::SocketAddr;
 
-pub async fn audit_csv(State(state): State<AppState>, request: Request) -> Response {
+/// Where a download's request came from, and its form, read as it is (judged after the guard).
+async fn read_form<T: serde::de::DeserializeOwned>(
+    state: &AppState,
+    request: Request,
+) -> (RequestMeta, Result<Form<T>, FormRejection>) {
     let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
-    let headers = request.headers().clone();
-    let form = Form::<AuditFilter>::from_request(request, &state).await;
-    match export(state, peer, headers, form).await {
+    let meta = RequestMeta::from_headers(request.headers(), peer, &state.config);
+    (meta, Form::<T>::from_request(request, state).await)
+}
+
+pub async fn audit_csv(State(state): State<AppState>, request: Request) -> Response {
+    let (meta, form) = read_form::<AuditFilter>(&state, request).await;
+    match export(state, meta, form).await {
         Ok(response) => response,
         Err(error) => error.into_response(),
     }
@@ -29,11 +39,9 @@ pub async fn audit_csv(State(state): State<AppState>, request: Request) -> Respo
 
 async fn export(
     state: AppState,
-    peer: Option<SocketAddr>,
-    headers: HeaderMap,
+    meta: RequestMeta,
     form: Result<Form<AuditFilter>, FormRejection>,
 ) -> Result<Response, AppError> {
-    let meta = RequestMeta::from_headers(&headers, peer, &state.config);
     let cx = authorize(state, meta, EXPORT_PATH, &AUDIT_EXPORT).await?.in_org()?;
     let Form(filter) = form.map_err(|_| AppError::bad_request("The export form could not be read."))?;
     let parsed = ParsedFilter::parse(&filter, &cx.org.timezone)?;
@@ -43,15 +51,8 @@ async fn export(
         cx.event("audit.export", Outcome::Allowed).metadata(serde_json::json!({ "filter": filter, "rows": rows }));
     audit::record(&mut tx, &event, cx.now).await?;
     tx.commit().await?;
-    let date = chrono_date(cx.now);
-    let disposition = format!("attachment; filename=\"gatehouse-audit-{}-{date}.csv\"", cx.org.slug);
-    let mut response = csv.into_response();
-    let h = response.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
-    if let Ok(value) = HeaderValue::from_str(&disposition) {
-        h.insert(header::CONTENT_DISPOSITION, value);
-    }
-    Ok(response)
+    let filename = format!("gatehouse-audit-{}-{}.csv", cx.org.slug, chrono_date(cx.now));
+    Ok(download(csv, "text/csv; charset=utf-8", &filename))
 }
 
 fn chrono_date(unix: i64) -> String {
@@ -78,15 +79,8 @@ async fn checkpoint(state: AppState, meta: RequestMeta) -> Result<Response, AppE
     let signed = app::audit::retention::sign_head(&mut tx, &cx.state.config.secret_key, cx.org_id(), cx.now).await?;
     tx.commit().await?;
     let body = serde_json::to_string_pretty(&signed).map_err(|_| AppError::Internal)?;
-    let disposition =
-        format!("attachment; filename=\"gatehouse-audit-checkpoint-{}-{}.json\"", cx.org.slug, signed.seq);
-    let mut response = body.into_response();
-    let h = response.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    if let Ok(value) = HeaderValue::from_str(&disposition) {
-        h.insert(header::CONTENT_DISPOSITION, value);
-    }
-    Ok(response)
+    let filename = format!("gatehouse-audit-checkpoint-{}-{}.json", cx.org.slug, signed.seq);
+    Ok(download(body, "application/json", &filename))
 }
 
 #[derive(serde::Deserialize)]
@@ -98,11 +92,8 @@ pub struct InvoiceFilter {
 /// `POST /api/finance/invoices/export`: the organization's invoices as a CSV download,
 /// customer names masked unless the caller holds `customers.pii.read` (audited).
 pub async fn invoices_csv(State(state): State<AppState>, request: Request) -> Response {
-    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
-    let headers = request.headers().clone();
-    let form = Form::<InvoiceFilter>::from_request(request, &state).await;
+    let (meta, form) = read_form::<InvoiceFilter>(&state, request).await;
     let answer = async {
-        let meta = RequestMeta::from_headers(&headers, peer, &state.config);
         let cx = authorize(state, meta, finance::EXPORT_PATH, &finance::INVOICES_READ).await?.in_org()?;
         let Form(filter) = form.map_err(|_| AppError::bad_request("The export form could not be read."))?;
         let status = finance::parse_status(filter.status.as_deref())?;
@@ -118,6 +109,40 @@ pub async fn invoices_csv(State(state): State<AppState>, request: Request) -> Re
             "text/csv; charset=utf-8",
             &format!("gatehouse-invoices-{}-{}.csv", cx.org.slug, chrono_date(cx.now)),
         ))
+    };
+    answer.await.unwrap_or_else(IntoResponse::into_response)
+}
+
+/// The analytics export form: what, as which format, over which local days.
+#[derive(serde::Deserialize)]
+pub struct AnalyticsExportForm {
+    #[serde(default)]
+    what: String,
+    #[serde(default)]
+    format: String,
+    #[serde(default)]
+    start: Option<String>,
+    #[serde(default)]
+    end: Option<String>,
+}
+
+/// `POST /api/analytics/export`: a series, the top products or the consenting customers of a
+/// range as a watermarked CSV, JSON or SVG download (`analytics.export`, with what is
+/// exported's own permission and a live step-up; audited with the file's `export_id`).
+pub async fn analytics_file(State(state): State<AppState>, request: Request) -> Response {
+    let (meta, form) = read_form::<AnalyticsExportForm>(&state, request).await;
+    let answer = async {
+        // The requirement of what is asked for; anything unreadable is judged by the
+        // requirement every export shares, then refused as bad input.
+        let what = form.as_ref().ok().and_then(|Form(f)| analytics::Dataset::from_key(&f.what));
+        let requirement = what.map_or(&analytics::EXPORT, analytics::Dataset::requirement);
+        let cx = authorize(state, meta, analytics::EXPORT_PATH, requirement).await?.in_org()?;
+        let Form(form) = form.map_err(|_| AppError::bad_request("The export form could not be read."))?;
+        let what = what.ok_or_else(|| AppError::invalid("what", "Choose revenue, sales, products or customers."))?;
+        let format = analytics::ExportFormat::from_key(&form.format)
+            .ok_or_else(|| AppError::invalid("format", "Choose CSV, JSON or SVG."))?;
+        let file = app::analytics::export::export(&cx, what, format, form.start, form.end).await?;
+        Ok::<_, AppError>(download(file.body, file.content_type, &file.filename))
     };
     answer.await.unwrap_or_else(IntoResponse::into_response)
 }

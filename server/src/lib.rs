@@ -6,6 +6,7 @@ pub mod demo;
 pub mod demo_analytics;
 pub mod demo_finance;
 pub mod export;
+pub mod import;
 pub mod middleware;
 pub mod routes;
 pub mod telemetry;

@@ -246,6 +246,7 @@ async fn serve(db: Db, config: Config) -> Result<(), Box<dyn std::error::Error>>
     let state = AppState::new(leptos, db.clone(), config);
     tokio::spawn(housekeeping(db.clone()));
     tokio::spawn(flush_anonymous_denials(db.clone()));
+    tokio::spawn(rebuild_analytics(db.clone()));
     if let Some(relay) = relay {
         tokio::spawn(relay_mail(db.clone(), relay));
     }
@@ -296,6 +297,23 @@ async fn flush_anonymous_denials(db: Db) {
         if let Err(error) = app::audit::retention::flush_anonymous_denials(&db, db::now()).await {
             tracing::warn!(%error, "flushing anonymous refusals failed");
         }
+    }
+}
+
+/// Rebuilds analytics after a change of timezone: chunk after chunk while there is work (a
+/// short pause between chunks lets the organization's writers in), a look every second when
+/// there is none.
+async fn rebuild_analytics(db: Db) {
+    loop {
+        let pause = match app::analytics::rebuild::step(&db, app::analytics::rebuild::CHUNK, db::now()).await {
+            Ok(true) => Duration::from_millis(20),
+            Ok(false) => Duration::from_secs(1),
+            Err(error) => {
+                tracing::warn!(%error, "analytics rebuild step failed");
+                Duration::from_secs(5)
+            }
+        };
+        tokio::time::sleep(pause).await;
     }
 }
 

@@ -27,6 +27,8 @@ pub fn router(state: AppState) -> Router {
         .route(app::audit::api::EXPORT_PATH, post(crate::export::audit_csv))
         .route(app::audit::api::CHECKPOINT_PATH, post(crate::export::audit_checkpoint))
         .route(app::finance::api::EXPORT_PATH, post(crate::export::invoices_csv))
+        .route(app::analytics::api::EXPORT_PATH, post(crate::export::analytics_file))
+        .route(app::analytics::api::IMPORT_PATH, post(crate::import::orders_csv))
         .leptos_routes_with_context(
             &state,
             routes,

@@ -14,7 +14,13 @@ fn every_registered_server_function_is_in_the_endpoint_table() {
     assert!(missing.is_empty(), "server functions without a rule in app/src/endpoints.rs: {missing:?}");
     // The only table entries that are not server functions are the plain routes.
     let extra: Vec<_> = table.difference(&registered).collect();
-    let plain = [app::audit::api::CHECKPOINT_PATH, app::audit::api::EXPORT_PATH, app::finance::api::EXPORT_PATH];
+    let plain = [
+        app::analytics::api::EXPORT_PATH,
+        app::analytics::api::IMPORT_PATH,
+        app::audit::api::CHECKPOINT_PATH,
+        app::audit::api::EXPORT_PATH,
+        app::finance::api::EXPORT_PATH,
+    ];
     assert_eq!(extra, plain, "table entries that are not routes: {extra:?}");
 }
 

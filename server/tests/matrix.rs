@@ -139,6 +139,8 @@ async fn session(t: &TestDb, w: &World, column: Column, mfa_verified: bool) -> S
 /// password on purpose, so demo state stays put): for them "allowed" means the guard let the
 /// request through to its own checks.
 const GUARD_ONLY: &[&str] = &[
+    // Takes its file as multipart/form-data (the matrix posts forms): tested in analytics.rs.
+    "/api/analytics/import",
     "/api/auth/mfa",
     "/api/security/totp/start",
     "/api/security/totp/confirm",
@@ -215,6 +217,7 @@ fn body(endpoint: &Endpoint, w: &World, scope: Scope, n: usize) -> Option<String
         }
         "/api/audit/events" if own => "filter[actor]=".into(),
         "/api/audit/retention/set" if own => "days=400".into(),
+        "/api/analytics/export" if own => "what=sales&format=csv".into(),
         "/api/security/overview"
         | "/api/security/sessions/revoke_others"
         | "/api/security/step_up/email"
@@ -223,6 +226,8 @@ fn body(endpoint: &Endpoint, w: &World, scope: Scope, n: usize) -> Option<String
         | "/api/analytics/revenue_daily"
         | "/api/analytics/sales_daily"
         | "/api/analytics/products_sold_daily"
+        | "/api/analytics/import"
+        | "/api/analytics/imports"
             if own =>
         {
             String::new()

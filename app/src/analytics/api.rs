@@ -8,7 +8,7 @@ use crate::access::{Permission, Requirement};
 use crate::error::AppError;
 use leptos::prelude::*;
 
-pub use super::types::{Dashboard, ProductsSold, Series, Summary};
+pub use super::types::{Dashboard, ImportReport, ImportsPage, ProductsSold, Series, Summary};
 
 #[cfg(feature = "ssr")]
 use {
@@ -31,6 +31,120 @@ pub const SALES: Requirement =
 pub const PRODUCTS: Requirement =
     Requirement::all(&[Permission::AnalyticsView, Permission::AnalyticsViewProducts]).with_step_up();
 
+/// Where the export form posts (a plain route, so the browser downloads the answer).
+pub const EXPORT_PATH: &str = "/api/analytics/export";
+/// Exporting the daily revenue.
+pub const EXPORT_REVENUE: Requirement =
+    Requirement::all(&[Permission::AnalyticsView, Permission::AnalyticsExport, Permission::AnalyticsViewRevenue])
+        .with_step_up();
+/// Exporting the daily sales, or the customers behind them (revenue only with its permission).
+pub const EXPORT_SALES: Requirement =
+    Requirement::all(&[Permission::AnalyticsView, Permission::AnalyticsExport, Permission::AnalyticsViewSales])
+        .with_step_up();
+/// Exporting the top products.
+pub const EXPORT_PRODUCTS: Requirement =
+    Requirement::all(&[Permission::AnalyticsView, Permission::AnalyticsExport, Permission::AnalyticsViewProducts])
+        .with_step_up();
+/// Exporting at all (what is asked for is not known yet).
+pub const EXPORT: Requirement =
+    Requirement::all(&[Permission::AnalyticsView, Permission::AnalyticsExport]).with_step_up();
+
+/// Importing orders (and reading the imports' reports).
+pub const ORDERS_WRITE: Requirement = Requirement::all(&[Permission::OrdersWrite]);
+/// Where the import form posts its file (`multipart/form-data`; a plain route).
+pub const IMPORT_PATH: &str = "/api/analytics/import";
+
+/// The columns of an import file (in any order, named on its first line) and what each holds.
+pub const IMPORT_COLUMNS: [(&str, &str); 7] = [
+    ("order", "your order reference; lines with the same one make one order"),
+    ("placed_at", "when it was placed: 2026-11-20 18:30 in the organization's time, or 2026-11-20T13:00:00Z"),
+    ("sku", "the product's SKU"),
+    ("quantity", "a whole number from 1"),
+    ("unit_price", "optional: the price of one, e.g. 12.50 (empty: the product's list price)"),
+    ("status", "optional: paid (the default), refunded or cancelled"),
+    ("customer_email", "optional: the address of one of your customers"),
+];
+
+/// What an export holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dataset {
+    /// Revenue per day, beside the period before.
+    Revenue,
+    /// Paid orders and items per day, beside the period before.
+    Sales,
+    /// The ten best sellers, with their quantity per day.
+    Products,
+    /// Per customer who agreed to analytics, masked: paid orders, items (and revenue).
+    Customers,
+}
+
+impl Dataset {
+    pub const ALL: [Dataset; 4] = [Dataset::Revenue, Dataset::Sales, Dataset::Products, Dataset::Customers];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Dataset::Revenue => "revenue",
+            Dataset::Sales => "sales",
+            Dataset::Products => "products",
+            Dataset::Customers => "customers",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Dataset> {
+        Dataset::ALL.into_iter().find(|d| d.key() == key)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Dataset::Revenue => "Revenue per day",
+            Dataset::Sales => "Orders per day",
+            Dataset::Products => "Top products",
+            Dataset::Customers => "Customers (consenting, masked)",
+        }
+    }
+
+    /// What exporting it takes.
+    pub fn requirement(self) -> &'static Requirement {
+        match self {
+            Dataset::Revenue => &EXPORT_REVENUE,
+            Dataset::Sales | Dataset::Customers => &EXPORT_SALES,
+            Dataset::Products => &EXPORT_PRODUCTS,
+        }
+    }
+}
+
+/// The file format of an export.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportFormat {
+    Csv,
+    Json,
+    Svg,
+}
+
+impl ExportFormat {
+    pub const ALL: [ExportFormat; 3] = [ExportFormat::Csv, ExportFormat::Json, ExportFormat::Svg];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "csv",
+            ExportFormat::Json => "json",
+            ExportFormat::Svg => "svg",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<ExportFormat> {
+        ExportFormat::ALL.into_iter().find(|f| f.key() == key)
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "text/csv; charset=utf-8",
+            ExportFormat::Json => "application/json",
+            ExportFormat::Svg => "image/svg+xml",
+        }
+    }
+}
+
 /// What the caller may see of the figures.
 #[cfg(feature = "ssr")]
 fn shown(cx: &Ctx) -> Shown {
@@ -40,10 +154,17 @@ fn shown(cx: &Ctx) -> Shown {
     }
 }
 
-/// The range asked for, in the organization's days.
+/// The zone the organization's analytics days are in (its timezone, or the one before while
+/// a change is being rebuilt), and the rebuild's progress.
 #[cfg(feature = "ssr")]
-fn range(cx: &Ctx, start: Option<String>, end: Option<String>) -> Result<Range, AppError> {
-    Range::parse(start.as_deref(), end.as_deref(), crate::time::today(cx.now, &cx.org.timezone))
+pub(super) async fn zone(cx: &Ctx) -> Result<(String, Option<super::types::Progress>), AppError> {
+    super::rebuild::state(&mut *cx.state.db.conn().await?, cx.org_id()).await
+}
+
+/// The range asked for, in the days of `zone`.
+#[cfg(feature = "ssr")]
+pub(super) fn range(cx: &Ctx, zone: &str, start: Option<String>, end: Option<String>) -> Result<Range, AppError> {
+    Range::parse(start.as_deref(), end.as_deref(), crate::time::today(cx.now, zone))
 }
 
 /// Records that the caller read `metrics` over `range` (`action`: `analytics.query`, or
@@ -72,7 +193,7 @@ fn scale(cx: &Ctx) -> f64 {
 #[server(prefix = "/api", endpoint = "analytics/summary")]
 pub async fn analytics_summary(start: Option<String>, end: Option<String>) -> Result<Summary, AppError> {
     let cx = guard(&ANALYTICS).await?;
-    let range = range(&cx, start, end)?;
+    let range = range(&cx, &zone(&cx).await?.0, start, end)?;
     let shown = shown(&cx);
     audit_query(&cx, "analytics.query", range, &metrics(shown, "summary")).await?;
     let mut conn = cx.state.db.conn().await?;
@@ -112,7 +233,7 @@ fn summary_of(cx: &Ctx, range: Range, both: &[server::Day], shown: Shown) -> Sum
 #[server(prefix = "/api", endpoint = "analytics/revenue_daily")]
 pub async fn revenue_daily(start: Option<String>, end: Option<String>) -> Result<Series, AppError> {
     let cx = guard(&REVENUE).await?;
-    let range = range(&cx, start, end)?;
+    let range = range(&cx, &zone(&cx).await?.0, start, end)?;
     audit_query(&cx, "analytics.query", range, &["revenue_daily"]).await?;
     let mut conn = cx.state.db.conn().await?;
     server::series(&mut conn, cx.org_id(), range, &[("revenue", 2)]).await
@@ -123,7 +244,7 @@ pub async fn revenue_daily(start: Option<String>, end: Option<String>) -> Result
 #[server(prefix = "/api", endpoint = "analytics/sales_daily")]
 pub async fn sales_daily(start: Option<String>, end: Option<String>) -> Result<Series, AppError> {
     let cx = guard(&SALES).await?;
-    let range = range(&cx, start, end)?;
+    let range = range(&cx, &zone(&cx).await?.0, start, end)?;
     audit_query(&cx, "analytics.query", range, &["sales_daily"]).await?;
     let mut conn = cx.state.db.conn().await?;
     server::series(&mut conn, cx.org_id(), range, &[("orders", 0), ("items", 1)]).await
@@ -134,7 +255,7 @@ pub async fn sales_daily(start: Option<String>, end: Option<String>) -> Result<S
 #[server(prefix = "/api", endpoint = "analytics/products_sold_daily")]
 pub async fn products_sold_daily(start: Option<String>, end: Option<String>) -> Result<ProductsSold, AppError> {
     let cx = guard(&PRODUCTS).await?;
-    let range = range(&cx, start, end)?;
+    let range = range(&cx, &zone(&cx).await?.0, start, end)?;
     audit_query(&cx, "analytics.query", range, &["products_sold_daily"]).await?;
     let mut conn = cx.state.db.conn().await?;
     server::products_sold(&mut conn, cx.org_id(), range, shown(&cx).revenue).await
@@ -150,12 +271,13 @@ pub async fn analytics_dashboard(
     days: Option<i64>,
 ) -> Result<Dashboard, AppError> {
     let cx = guard(&ANALYTICS).await?;
+    let (timezone, rebuilding) = zone(&cx).await?;
     let range = match days {
         Some(days) if !(1..=server::MAX_DAYS).contains(&days) => {
             return Err(AppError::invalid("days", "Choose between 1 and 365 days."));
         }
-        Some(days) => Range::last(days, crate::time::today(cx.now, &cx.org.timezone)),
-        None => range(&cx, start, end)?,
+        Some(days) => Range::last(days, crate::time::today(cx.now, &timezone)),
+        None => range(&cx, &timezone, start, end)?,
     };
     let shown = shown(&cx);
     let products = cx.access.can(Permission::AnalyticsViewProducts);
@@ -169,27 +291,16 @@ pub async fn analytics_dashboard(
     let summary = summary_of(&cx, range, &both, shown);
     let revenue = shown.revenue.then(|| {
         let data = server::series_of(&both, range, &[("revenue", 2)]);
-        let title = format!("Revenue per day ({})", cx.org.currency);
-        let svg = super::chart::line(
-            &title,
-            &data.labels,
-            data.values("revenue"),
-            data.values("revenue_previous"),
-            scale(&cx),
-        );
-        Chart { data, svg }
+        Chart { svg: revenue_svg(&cx, &data), data }
     });
     let sales = shown.sales.then(|| {
         let data = server::series_of(&both, range, &[("orders", 0), ("items", 1)]);
-        let svg = super::chart::bars("Paid orders per day", &data.labels, data.values("orders"));
-        Chart { data, svg }
+        Chart { svg: sales_svg(&data), data }
     });
     let products = match products {
         true => {
             let data = server::products_sold(&mut conn, cx.org_id(), range, shown.revenue).await?;
-            let rows: Vec<(String, i64)> = data.top.iter().map(|p| (p.sku.clone(), p.quantity)).collect();
-            let svg = super::chart::ranking("Top products by quantity sold", &rows);
-            Some(ProductsChart { data, svg })
+            Some(ProductsChart { svg: products_svg(&data), data })
         }
         false => None,
     };
@@ -202,5 +313,41 @@ pub async fn analytics_dashboard(
         products,
         export: cx.access.can(Permission::AnalyticsExport),
         unlocked_until: until.filter(|t| *t > cx.now).map(|t| crate::time::format_local(t, &cx.org.timezone)),
+        timezone,
+        rebuilding,
     })
+}
+
+/// The revenue line of `data` (`revenue` beside `revenue_previous`).
+#[cfg(feature = "ssr")]
+pub(super) fn revenue_svg(cx: &Ctx, data: &Series) -> String {
+    let title = format!("Revenue per day ({})", cx.org.currency);
+    super::chart::line(&title, &data.labels, data.values("revenue"), data.values("revenue_previous"), scale(cx))
+}
+
+/// The paid orders of `data` as daily bars.
+#[cfg(feature = "ssr")]
+pub(super) fn sales_svg(data: &Series) -> String {
+    super::chart::bars("Paid orders per day", &data.labels, data.values("orders"))
+}
+
+/// The best sellers of `data` as horizontal bars, by SKU.
+#[cfg(feature = "ssr")]
+pub(super) fn products_svg(data: &ProductsSold) -> String {
+    let rows: Vec<(String, i64)> = data.top.iter().map(|p| (p.sku.clone(), p.quantity)).collect();
+    super::chart::ranking("Top products by quantity sold", &rows)
+}
+
+/// The report of the import `report` (another organization's: 404) and the ten latest
+/// imports. Requires `orders.write`.
+#[server(prefix = "/api", endpoint = "analytics/imports")]
+pub async fn order_imports(report: Option<String>) -> Result<ImportsPage, AppError> {
+    let cx = guard(&ORDERS_WRITE).await?;
+    let mut conn = cx.state.db.conn().await?;
+    let report = match crate::input::optional_id(report.as_deref())? {
+        Some(id) => Some(server::import_report(&mut conn, cx.org_id(), &cx.org.timezone, &id).await?),
+        None => None,
+    };
+    let recent = server::recent_imports(&mut conn, cx.org_id(), &cx.org.timezone).await?;
+    Ok(ImportsPage { report, recent })
 }

@@ -2,13 +2,16 @@
 //! beside the period before. When the session's step-up is due, the page asks for it in place
 //! and shows the figures after.
 
-use super::api::{ANALYTICS, Dashboard, analytics_dashboard};
+use super::api::{
+    ANALYTICS, Dashboard, Dataset, EXPORT_PATH, ExportFormat, IMPORT_PATH, ImportReport, ImportsPage, ORDERS_WRITE,
+    analytics_dashboard, order_imports,
+};
 use super::types::{Chart, ProductsChart, Totals};
 use crate::access::Denial;
 use crate::error::AppError;
 use crate::finance::policy::format_money;
 use crate::mfa::components::StepUpForms;
-use crate::ui::{ErrorPanel, Page, gated};
+use crate::ui::{ErrorPanel, Loaded, Page, gated};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -55,20 +58,40 @@ fn Analytics(d: Dashboard) -> impl IntoView {
         None => "Unlocked: you signed in with two-factor authentication recently.".into(),
     };
     let currency = s.currency.clone();
+    // What may be exported is what the page shows; customers go with the sales figures.
+    let datasets: Vec<Dataset> = [
+        (d.revenue.is_some(), Dataset::Revenue),
+        (d.sales.is_some(), Dataset::Sales),
+        (d.products.is_some(), Dataset::Products),
+        (d.sales.is_some(), Dataset::Customers),
+    ]
+    .into_iter()
+    .filter_map(|(shown, dataset)| shown.then_some(dataset))
+    .collect();
     view! {
         <section class="card">
             <h1>"Analytics"</h1>
             <p class="small muted" role="status">{unlock}</p>
             <RangeForm start=s.start.clone() end=s.end.clone() days=d.days/>
             <p class="muted">
-                {format!("{} to {} ({} days, in the organization's timezone), compared with {} to {}.",
-                    s.start, s.end, d.days, s.previous_start, s.previous_end)}
+                {format!("{} to {} ({} days, by day in {}), compared with {} to {}.",
+                    s.start, s.end, d.days, d.timezone, s.previous_start, s.previous_end)}
             </p>
+            {d.rebuilding.map(|r| view! {
+                <div class="alert alert-info" role="note">
+                    {format!(
+                        "The organization's timezone changed to {}. Analytics is being rebuilt for it ({} % done); \
+                         until then the figures are by day in {}, as before.",
+                        r.to, r.percent(), r.from
+                    )}
+                </div>
+            })}
             <Figures current=s.current.clone() previous=s.previous.clone() currency=currency.clone()/>
             {d.revenue.map(|c| view! { <RevenueChart c currency=currency.clone()/> })}
             {d.sales.map(|c| view! { <SalesChart c/> })}
             {d.products.map(|c| view! { <ProductsTable c currency=currency.clone()/> })}
         </section>
+        {d.export.then(|| view! { <ExportForm start=s.start.clone() end=s.end.clone() datasets/> })}
     }
 }
 
@@ -239,5 +262,142 @@ fn ProductsTable(c: ProductsChart, currency: String) -> impl IntoView {
             </thead>
             <tbody>{rows}</tbody>
         </table>
+    }
+}
+
+/// Downloads of what the page shows, over the same range: each file names who exported it,
+/// when, and an export number kept in the audit log.
+#[component]
+fn ExportForm(start: String, end: String, datasets: Vec<Dataset>) -> impl IntoView {
+    let options = datasets.into_iter().map(|d| view! { <option value=d.key()>{d.label()}</option> }).collect_view();
+    let formats = ExportFormat::ALL
+        .into_iter()
+        .map(|f| view! { <option value=f.key()>{f.key().to_uppercase()}</option> })
+        .collect_view();
+    view! {
+        <section class="card" aria-labelledby="export-heading">
+            <h2 id="export-heading">"Export"</h2>
+            <form method="post" action=EXPORT_PATH class="toolbar">
+                <input type="hidden" name="start" value=start/>
+                <input type="hidden" name="end" value=end/>
+                <label for="export-what">"What"</label>
+                <select id="export-what" name="what">{options}</select>
+                <label for="export-format">"Format"</label>
+                <select id="export-format" name="format">{formats}</select>
+                <button type="submit" class="button-secondary">"Download"</button>
+            </form>
+            <p class="small muted">
+                "Every file names who exported it, when, and an export number that is kept in the audit log. "
+                "Customer rows cover only customers who agreed to analytics, with names and addresses masked; "
+                "customers export as CSV or JSON."
+            </p>
+        </section>
+    }
+}
+
+/// `/analytics/import`: a CSV file of orders in, a report of every line out.
+#[component]
+pub fn ImportPage() -> impl IntoView {
+    let report = use_query_map().read_untracked().get("report");
+    let data = gated(ORDERS_WRITE, move || report.clone(), order_imports);
+    view! {
+        <Title text="Import orders · Gatehouse"/>
+        <Page>
+            <Loaded resource=data render=|page: ImportsPage| view! { <Imports page/> }/>
+        </Page>
+    }
+}
+
+#[component]
+fn Imports(page: ImportsPage) -> impl IntoView {
+    let columns = super::api::IMPORT_COLUMNS;
+    view! {
+        {page.report.map(|report| view! { <ImportResult report/> })}
+        <section class="card" aria-labelledby="import-heading">
+            <h1 id="import-heading">"Import orders"</h1>
+            <p>"A CSV file (UTF-8, comma-separated, at most 1 MB) with one line per order line and these columns on its first line:"</p>
+            <ul class="small">
+                {columns.iter().map(|(name, help)| view! { <li><code>{*name}</code>" — "{*help}</li> }).collect_view()}
+            </ul>
+            <p class="small muted">
+                "Lines with the same order reference make one order. A bad line is reported with its line number "
+                "and its order is left out; the other orders are imported and appear in analytics at once."
+            </p>
+            <form method="post" action=IMPORT_PATH enctype="multipart/form-data" class="toolbar">
+                <label for="import-file">"CSV file"</label>
+                <input id="import-file" type="file" name="file" accept=".csv,text/csv" required/>
+                <button type="submit">"Import"</button>
+            </form>
+        </section>
+        <RecentImports recent=page.recent/>
+    }
+}
+
+#[component]
+fn ImportResult(report: ImportReport) -> impl IntoView {
+    let count = |n: i64, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+    let summary = format!(
+        "{} imported {} at {}: {} from {}; {} not imported.",
+        if report.by.is_empty() { "A former member".to_string() } else { report.by.clone() },
+        report.filename,
+        report.at,
+        count(report.orders, "order"),
+        count(report.lines, "line"),
+        count(report.rejected_lines, "line"),
+    );
+    let kept = report.errors.len() as i64;
+    let errors = report
+        .errors
+        .into_iter()
+        .map(|e| view! { <tr><td class="num">{e.line}</td><td>{e.message}</td></tr> })
+        .collect_view();
+    view! {
+        <section class="card" aria-labelledby="report-heading">
+            <h2 id="report-heading">"Import report"</h2>
+            <p role="status">{summary}</p>
+            {(kept > 0).then(|| view! {
+                <table class="table" aria-label="Lines not imported">
+                    <thead><tr><th scope="col" class="num">"Line"</th><th scope="col">"Problem"</th></tr></thead>
+                    <tbody>{errors}</tbody>
+                </table>
+            })}
+            {(report.rejected_lines > kept).then(|| view! {
+                <p class="small muted">{format!("The first {kept} problems are listed; fix them and import the rest again.")}</p>
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn RecentImports(recent: Vec<ImportReport>) -> impl IntoView {
+    let empty = recent.is_empty();
+    let rows = recent
+        .into_iter()
+        .map(|r| {
+            view! {
+                <tr>
+                    <td class="nowrap"><a href=format!("/analytics/import?report={}", r.id)>{r.at}</a></td>
+                    <td>{r.filename}</td>
+                    <td>{r.by}</td>
+                    <td class="num">{r.orders}</td>
+                    <td class="num">{r.rejected_lines}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="card" aria-labelledby="recent-imports">
+            <h2 id="recent-imports">"Latest imports"</h2>
+            {empty.then(|| view! { <p class="muted">"No orders have been imported yet."</p> })}
+            {(!empty).then(|| view! {
+                <table class="table">
+                    <thead><tr>
+                        <th scope="col">"When"</th><th scope="col">"File"</th><th scope="col">"By"</th>
+                        <th scope="col" class="num">"Orders"</th><th scope="col" class="num">"Lines not imported"</th>
+                    </tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            })}
+        </section>
     }
 }

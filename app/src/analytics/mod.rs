@@ -8,5 +8,11 @@ pub mod api;
 pub mod chart;
 pub mod components;
 #[cfg(feature = "ssr")]
+pub mod export;
+#[cfg(feature = "ssr")]
+pub mod import;
+#[cfg(feature = "ssr")]
+pub mod rebuild;
+#[cfg(feature = "ssr")]
 pub mod server;
 pub mod types;

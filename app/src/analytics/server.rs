@@ -2,12 +2,12 @@
 //! and the series, totals and best sellers — read from the rollups, never from orders.
 //!
 //! An order's local day is computed here (chrono-tz) when it is written, in the zone read
-//! under the organization's row lock ([`lock_timezone`]); SQL never converts time zones.
+//! under the organization's row lock ([`super::rebuild::lock`]); SQL never converts time
+//! zones. While a change of timezone is rebuilt, writers follow [`super::rebuild`].
 
-use super::types::{ProductsSold, Series, TopProduct, Totals};
+use super::types::{ImportReport, ProductsSold, Series, TopProduct, Totals};
 use crate::db::{Conn, Value, insert_rows};
 use crate::error::{AppError, Result};
-use crate::orgs::server::lock_timezone;
 use crate::time::{day_string, local_day_and_year, parse_day};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -159,7 +159,8 @@ impl Deltas {
         }
     }
 
-    async fn apply(self, conn: &mut Conn, org_id: &str) -> Result<()> {
+    /// Adds the deltas to the rollups (`suffix` "") or to the ones a rebuild builds ("_next").
+    async fn apply(self, conn: &mut Conn, org_id: &str, suffix: &str) -> Result<()> {
         let org = || Value::Text(Some(org_id.to_string()));
         let int = |n: i64| Value::Int(Some(n));
         let daily: Vec<Vec<Value>> = self
@@ -167,13 +168,16 @@ impl Deltas {
             .into_iter()
             .map(|(day, d)| vec![org(), int(day), int(d[0]), int(d[1]), int(d[2]), int(d[3])])
             .collect();
+        let t = format!("analytics_daily{suffix}");
         insert_rows(
             conn,
-            "INSERT INTO analytics_daily (org_id, day, orders, items, revenue, refunds)",
+            &format!("INSERT INTO {t} (org_id, day, orders, items, revenue, refunds)"),
             &daily,
-            "ON CONFLICT (org_id, day) DO UPDATE SET orders = analytics_daily.orders + excluded.orders, \
-             items = analytics_daily.items + excluded.items, revenue = analytics_daily.revenue + excluded.revenue, \
-             refunds = analytics_daily.refunds + excluded.refunds",
+            &format!(
+                "ON CONFLICT (org_id, day) DO UPDATE SET orders = {t}.orders + excluded.orders, \
+                 items = {t}.items + excluded.items, revenue = {t}.revenue + excluded.revenue, \
+                 refunds = {t}.refunds + excluded.refunds"
+            ),
         )
         .await?;
         let products: Vec<Vec<Value>> = self
@@ -181,13 +185,15 @@ impl Deltas {
             .into_iter()
             .map(|((day, product), p)| vec![org(), int(day), Value::Text(Some(product)), int(p[0]), int(p[1])])
             .collect();
+        let t = format!("analytics_daily_product{suffix}");
         insert_rows(
             conn,
-            "INSERT INTO analytics_daily_product (org_id, day, product_id, quantity, revenue)",
+            &format!("INSERT INTO {t} (org_id, day, product_id, quantity, revenue)"),
             &products,
-            "ON CONFLICT (org_id, day, product_id) DO UPDATE SET \
-             quantity = analytics_daily_product.quantity + excluded.quantity, \
-             revenue = analytics_daily_product.revenue + excluded.revenue",
+            &format!(
+                "ON CONFLICT (org_id, day, product_id) DO UPDATE SET \
+                 quantity = {t}.quantity + excluded.quantity, revenue = {t}.revenue + excluded.revenue"
+            ),
         )
         .await?;
         Ok(())
@@ -227,21 +233,31 @@ pub async fn record_orders(
     {
         return Err(AppError::NotFound);
     }
-    let tz = lock_timezone(conn, org_id).await?;
+    let zones = super::rebuild::lock(conn, org_id).await?;
     let mut ids = Vec::with_capacity(orders.len());
     let mut order_rows = Vec::with_capacity(orders.len());
     let mut item_rows = Vec::new();
-    let mut deltas = Deltas::default();
+    let (mut deltas, mut next) = (Deltas::default(), Deltas::default());
     for (n, order) in orders.iter().enumerate() {
         let total = order.total(&format!("orders[{n}]"))?;
-        let (day, _) = local_day_and_year(order.placed_at, &tz);
+        let (day, _) = local_day_and_year(order.placed_at, &zones.zone);
         let id = crate::db::new_ordered_id();
+        // An order the rebuild has passed is counted in the new zone here; a later one the
+        // rebuild counts when it gets there.
+        let stored_day = match &zones.rebuild {
+            Some(rebuild) if rebuild.covers(order.placed_at, &id) => {
+                let (new_day, _) = local_day_and_year(order.placed_at, &rebuild.target);
+                next.add(new_day, order, total);
+                new_day
+            }
+            _ => day,
+        };
         order_rows.push(vec![
             Value::Text(Some(id.clone())),
             Value::Text(Some(org_id.to_string())),
             Value::Text(order.customer_id.clone()),
             Value::Int(Some(order.placed_at)),
-            Value::Int(Some(day)),
+            Value::Int(Some(stored_day)),
             Value::Text(Some(order.status.key().to_string())),
             Value::Int(Some(order.quantity())),
             Value::Int(Some(total)),
@@ -269,7 +285,8 @@ pub async fn record_orders(
     .await?;
     insert_rows(conn, "INSERT INTO order_items (order_id, position, product_id, quantity, unit_price)", &item_rows, "")
         .await?;
-    deltas.apply(conn, org_id).await?;
+    deltas.apply(conn, org_id, "").await?;
+    next.apply(conn, org_id, "_next").await?;
     Ok(ids)
 }
 
@@ -301,7 +318,7 @@ pub async fn create_product(
 
 /// The instants in `[from, until)` where the UTC offset of `tz` changes, with the offset (in
 /// seconds) from each: the segments over which an order's local day is plain arithmetic.
-fn offsets(tz: &str, from: i64, until: i64) -> Vec<(i64, i64)> {
+pub(super) fn offsets(tz: &str, from: i64, until: i64) -> Vec<(i64, i64)> {
     use chrono::Offset;
     use std::str::FromStr;
     let zone = chrono_tz::Tz::from_str(tz).unwrap_or(chrono_tz::UTC);
@@ -330,51 +347,6 @@ fn offsets(tz: &str, from: i64, until: i64) -> Vec<(i64, i64)> {
         t = next;
     }
     segments
-}
-
-/// Rebuilds `org_id`'s analytics for the timezone `tz`: every order's local day (by offset
-/// segments of the zone: a few statements, not one per order), then both rollups from the
-/// orders. The caller holds the organization's row lock. Returns the orders seen.
-pub async fn rebuild(conn: &mut Conn, org_id: &str, tz: &str) -> Result<i64> {
-    let (first, last, count): (Option<i64>, Option<i64>, i64) =
-        sqlx::query_as("SELECT MIN(placed_at), MAX(placed_at), CAST(COUNT(*) AS BIGINT) FROM orders WHERE org_id = $1")
-            .bind(org_id)
-            .fetch_one(&mut *conn)
-            .await?;
-    if let (Some(first), Some(last)) = (first, last) {
-        let segments = offsets(tz, first, last + 1);
-        for (n, (from, offset)) in segments.iter().enumerate() {
-            let until = segments.get(n + 1).map_or(last + 1, |s| s.0);
-            // Floor division of a positive count of seconds: the same in both databases.
-            sqlx::query(
-                "UPDATE orders SET local_day = (placed_at + $1) / 86400 \
-                 WHERE org_id = $2 AND placed_at >= $3 AND placed_at < $4 AND local_day <> (placed_at + $1) / 86400",
-            )
-            .bind(offset)
-            .bind(org_id)
-            .bind(from)
-            .bind(until)
-            .execute(&mut *conn)
-            .await?;
-        }
-    }
-    sqlx::query("DELETE FROM analytics_daily WHERE org_id = $1").bind(org_id).execute(&mut *conn).await?;
-    sqlx::query("DELETE FROM analytics_daily_product WHERE org_id = $1").bind(org_id).execute(&mut *conn).await?;
-    sqlx::query(&format!("INSERT INTO analytics_daily (org_id, day, orders, items, revenue, refunds) {RAW_DAILY}"))
-        .bind(org_id)
-        .bind(i64::MIN)
-        .bind(i64::MAX)
-        .execute(&mut *conn)
-        .await?;
-    sqlx::query(&format!(
-        "INSERT INTO analytics_daily_product (org_id, day, product_id, quantity, revenue) {RAW_PRODUCTS}"
-    ))
-    .bind(org_id)
-    .bind(i64::MIN)
-    .bind(i64::MAX)
-    .execute(&mut *conn)
-    .await?;
-    Ok(count)
 }
 
 /// The daily rollup computed from the orders themselves (`$1` organization, `$2`..`$3`
@@ -562,4 +534,55 @@ mod tests {
         let json = serde_json::to_string(&sales).unwrap();
         assert!(!json.contains("revenue") && !json.contains("refunds"), "{json}");
     }
+}
+
+/// An import as its report shows it.
+#[derive(sqlx::FromRow)]
+struct ImportRow {
+    id: String,
+    filename: String,
+    created_at: i64,
+    imported_by: Option<String>,
+    lines: i64,
+    orders: i64,
+    rejected_lines: i64,
+    errors: String,
+}
+
+impl ImportRow {
+    fn report(self, tz: &str, with_errors: bool) -> ImportReport {
+        ImportReport {
+            errors: if with_errors { serde_json::from_str(&self.errors).unwrap_or_default() } else { Vec::new() },
+            id: self.id,
+            filename: self.filename,
+            at: crate::time::format_local(self.created_at, tz),
+            by: self.imported_by.unwrap_or_default(),
+            lines: self.lines,
+            orders: self.orders,
+            rejected_lines: self.rejected_lines,
+        }
+    }
+}
+
+const IMPORT: &str = "SELECT i.id, i.filename, i.created_at, u.email AS imported_by, i.lines, i.orders, i.rejected_lines, \
+     i.errors FROM order_imports i LEFT JOIN users u ON u.id = i.user_id";
+
+/// The import `id` of `org_id` with its rejected lines (404 when it is not one of its own).
+pub async fn import_report(conn: &mut Conn, org_id: &str, tz: &str, id: &str) -> Result<ImportReport> {
+    let row: Option<ImportRow> = sqlx::query_as(&format!("{IMPORT} WHERE i.org_id = $1 AND i.id = $2"))
+        .bind(org_id)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(row.ok_or(AppError::NotFound)?.report(tz, true))
+}
+
+/// The ten latest imports of `org_id`, newest first, without their rejected lines.
+pub async fn recent_imports(conn: &mut Conn, org_id: &str, tz: &str) -> Result<Vec<ImportReport>> {
+    let rows: Vec<ImportRow> =
+        sqlx::query_as(&format!("{IMPORT} WHERE i.org_id = $1 ORDER BY i.created_at DESC, i.id DESC LIMIT 10"))
+            .bind(org_id)
+            .fetch_all(&mut *conn)
+            .await?;
+    Ok(rows.into_iter().map(|r| r.report(tz, false)).collect())
 }

@@ -83,6 +83,11 @@ pub struct Dashboard {
     pub export: bool,
     /// When this session's unlock ends (`None`: exempt as a recently verified owner).
     pub unlocked_until: Option<String>,
+    /// The zone the days are in.
+    pub timezone: String,
+    /// A change of timezone being rebuilt: the days are still in `timezone` until it ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rebuilding: Option<Progress>,
 }
 
 /// A daily chart: its series and the SVG drawn from them.
@@ -97,4 +102,54 @@ pub struct Chart {
 pub struct ProductsChart {
     pub data: ProductsSold,
     pub svg: String,
+}
+
+/// A line of an imported file that was not imported, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineError {
+    pub line: u64,
+    pub message: String,
+}
+
+/// An import of orders from a file: who, when, what came of each line.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportReport {
+    pub id: String,
+    pub filename: String,
+    /// When, in the organization's time.
+    pub at: String,
+    /// Who imported (their email; empty when they have since been deleted).
+    pub by: String,
+    /// Lines of data in the file.
+    pub lines: i64,
+    pub orders: i64,
+    pub rejected_lines: i64,
+    /// The rejected lines (the first thousand), by line number; empty in lists.
+    pub errors: Vec<LineError>,
+}
+
+/// `/analytics/import`: one import's report (after an import, or when asked for) and the
+/// latest imports.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportsPage {
+    pub report: Option<ImportReport>,
+    pub recent: Vec<ImportReport>,
+}
+
+/// Where a rebuild of analytics in a new timezone stands.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Progress {
+    /// The zone the rollups are in now.
+    pub from: String,
+    /// The zone they are being rebuilt in.
+    pub to: String,
+    pub done: i64,
+    pub total: i64,
+}
+
+impl Progress {
+    /// Percent done: below 100 until the new rollups are in.
+    pub fn percent(&self) -> i64 {
+        if self.total <= 0 { 100 } else { (self.done * 100 / self.total).clamp(0, 99) }
+    }
 }

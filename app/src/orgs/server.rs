@@ -182,10 +182,12 @@ pub async fn update_settings(
     .execute(&mut *conn)
     .await?;
     let after = find(conn, org_id).await?;
-    // Figures by local day follow the zone: rebuilt under the row lock the update holds.
+    // Figures by local day follow the zone, under the row lock the update holds: finance's
+    // rebuilt at once, analytics' queued.
     if after.timezone != before.timezone {
         crate::finance::ledger::rebuild(conn, org_id, &after.timezone).await?;
-        crate::analytics::server::rebuild(conn, org_id, &after.timezone).await?;
+        // Analytics moves in the background: its rollups are far larger.
+        crate::analytics::rebuild::start(conn, org_id, &before.timezone, &after.timezone, now).await?;
     }
     Ok((before, after))
 }
