@@ -265,12 +265,18 @@ const VALUES_PER_STATEMENT: usize = 8_000;
 /// Inserts `rows` (each as wide as the column list of `head`, `INSERT INTO t (a, b, …)`) as
 /// few statements as the bound-value limit allows, each followed by `tail` (an `ON CONFLICT`
 /// clause, or empty). Returns the rows written.
+///
+/// On SQLite the values are bound to anonymous `?` placeholders: binding looks up each
+/// placeholder's name, and SQLite finds a named one (`$7`) by walking the statement's list of
+/// names — quadratic in the number of values, most of the time of a bulk insert.
 pub async fn insert_rows(conn: &mut Conn, head: &str, rows: &[Vec<Value>], tail: &str) -> Result<u64, sqlx::Error> {
     let width = rows.first().map_or(1, Vec::len).max(1);
+    let anonymous = conn.backend_name() == "SQLite";
+    let mark = |n: usize| if anonymous { "?".to_string() } else { format!("${n}") };
     let mut written = 0;
     for chunk in rows.chunks((VALUES_PER_STATEMENT / width).max(1)) {
         let tuples: Vec<String> = (0..chunk.len())
-            .map(|r| format!("({})", (1..=width).map(|c| format!("${}", r * width + c)).collect::<Vec<_>>().join(", ")))
+            .map(|r| format!("({})", (1..=width).map(|c| mark(r * width + c)).collect::<Vec<_>>().join(", ")))
             .collect();
         let sql = format!("{head} VALUES {} {tail}", tuples.join(", "));
         let mut query = sqlx::query(&sql);

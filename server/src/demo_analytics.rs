@@ -21,10 +21,12 @@ pub struct OrdersPlan {
     pub catalog: &'static [(&'static str, i64)],
     /// The busiest local months (1-12): twice the orders.
     pub season: &'static [u32],
+    /// Festival or sale days (month, day): twice again.
+    pub festivals: &'static [(u32, u32)],
 }
 
 pub const ACME_ORDERS: OrdersPlan = OrdersPlan {
-    per_day: 120,
+    per_day: 250,
     days: 365,
     sku: "ACM",
     catalog: &[
@@ -55,6 +57,8 @@ pub const ACME_ORDERS: OrdersPlan = OrdersPlan {
     ],
     // Dussehra and Diwali shopping; the wedding season in December.
     season: &[10, 11, 12],
+    // Diwali (8 November 2026): a few orders a minute in the evening.
+    festivals: &[(11, 8)],
 };
 
 pub const GLOBEX_ORDERS: OrdersPlan = OrdersPlan {
@@ -72,11 +76,13 @@ pub const GLOBEX_ORDERS: OrdersPlan = OrdersPlan {
         ("Gift card", 2_500),
     ],
     season: &[11, 12],
+    // Black Friday.
+    festivals: &[(11, 27)],
 };
 
 /// Share of a day's orders placed in each local hour (per mille): quiet nights, a lunch bump,
-/// an evening peak.
-const HOURS: [u64; 24] = [8, 5, 3, 2, 2, 3, 8, 20, 35, 45, 50, 55, 65, 60, 55, 55, 60, 70, 85, 95, 90, 70, 45, 19];
+/// an evening peak (at Acme's busiest, about two orders a minute; four on Diwali).
+const HOURS: [u64; 24] = [6, 4, 2, 2, 2, 3, 6, 15, 30, 40, 45, 50, 60, 55, 50, 50, 55, 70, 95, 130, 140, 110, 60, 20];
 
 /// What [`seed_orders`] created.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -95,9 +101,10 @@ fn expected(plan: &OrdersPlan, date: NaiveDate, progress: f64) -> f64 {
         _ => 1.3,
     };
     let season = if plan.season.contains(&date.month()) { 2.0 } else { 1.0 };
+    let festival = if plan.festivals.contains(&(date.month(), date.day())) { 2.0 } else { 1.0 };
     // From 80 % to 120 % over the year: a shop that grows.
     let growth = 0.8 + 0.4 * progress;
-    plan.per_day as f64 * weekday * season * growth
+    plan.per_day as f64 * weekday * season * festival * growth
 }
 
 /// The orders of local `date` in `tz`, pseudo-random from `seq`.
