@@ -14,6 +14,9 @@ use crate::error::{AppError, Result};
 use crate::finance::policy::parse_decimal;
 use std::collections::HashMap;
 
+/// The earliest time an order may have: 2000-01-01 00:00 UTC.
+const EARLIEST: i64 = 946_684_800;
+
 /// Orders written per transaction.
 pub const BATCH: usize = 1_000;
 /// Rejected lines kept for the report (all are counted).
@@ -227,6 +230,10 @@ fn read_line<'r>(
     if placed_at > now + 60 {
         return Err("The order is placed in the future.".into());
     }
+    // Days are counted from 1970 by plain division; older orders are not this shop's.
+    if placed_at < EARLIEST {
+        return Err("The order is placed before 2000.".into());
+    }
     let status = match cell("status") {
         "" => OrderStatus::Paid,
         raw => OrderStatus::from_key(&raw.to_lowercase()).ok_or("The status is paid, refunded or cancelled.")?,
@@ -379,9 +386,10 @@ mod tests {
                     A-6,2026-03-02 10:00,TEA-2,1,,paid,nobody@example.test\n\
                     A-7,2030-01-01 00:00,TEA-2,1,,,\n\
                     A-8,2026-03-29 02:30,TEA-2,1,,,\n\
-                    A-5,2026-03-02 11:00,TEA-2,1,,refunded,\n";
+                    A-5,2026-03-02 11:00,TEA-2,1,,refunded,\n\
+                    A-9,1999-12-31T23:59:59Z,TEA-2,1,,,\n";
         let p = parse(file, "Asia/Kolkata", 2, NOW, &lookup()).unwrap();
-        assert_eq!(p.lines, 11);
+        assert_eq!(p.lines, 12);
         assert_eq!(p.orders.len(), 2, "{:?}", p.errors);
         let a1 = &p.orders[0];
         assert_eq!(a1.customer_id.as_deref(), Some("c1"));
@@ -390,13 +398,14 @@ mod tests {
         // 23:59:59 in Kolkata is 18:29:59 UTC.
         assert_eq!(a1.placed_at % 86_400, 18 * 3600 + 29 * 60 + 59);
         let lines: Vec<u64> = p.errors.iter().map(|e| e.line).collect();
-        assert_eq!(lines, vec![4, 5, 6, 7, 9, 10, 12], "{:?}", p.errors);
+        assert_eq!(lines, vec![4, 5, 6, 7, 9, 10, 12, 13], "{:?}", p.errors);
         assert!(p.errors[0].message.contains("NOPE") && p.errors[0].message.contains("A-2 is not imported"));
         assert!(p.errors[1].message.contains("bad line above"));
         assert!(p.errors[4].message.contains("nobody@example.test"));
         assert!(p.errors[5].message.contains("future"));
         assert!(p.errors[6].message.contains("line 8"), "A-5's second line disagrees on the time: {:?}", p.errors[6]);
-        assert_eq!(p.rejected_lines, 8, "every line but A-1's two and A-8's");
+        assert!(p.errors[7].message.contains("before 2000"));
+        assert_eq!(p.rejected_lines, 9, "every line but A-1's two and A-8's");
         // A-8 at 02:30 exists in Kolkata (no clock change there); A-5 was refused.
         assert_eq!(p.orders[1].items[0].product_id, "p2");
     }
