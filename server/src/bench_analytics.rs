@@ -46,9 +46,10 @@ where
     Ok(percentiles(ms))
 }
 
-/// Runs the comparison for the organization called `slug` over the 365 days up to today and
-/// returns the report's lines.
-pub async fn run(db: &Db, slug: &str, runs: usize, raw_runs: usize) -> Result<Vec<String>> {
+/// Runs the comparison for the organization called `slug` over the 365 days up to today,
+/// handing each line of the report to `say` as soon as it is measured (a run stopped half-way
+/// keeps what it measured).
+pub async fn run(db: &Db, slug: &str, runs: usize, raw_runs: usize, mut say: impl FnMut(String)) -> Result<()> {
     let mut conn = db.conn().await?;
     let (org_id, tz): (String, String) = sqlx::query_as("SELECT id, timezone FROM organizations WHERE slug = $1")
         .bind(slug)
@@ -60,11 +61,11 @@ pub async fn run(db: &Db, slug: &str, runs: usize, raw_runs: usize) -> Result<Ve
         .fetch_one(&mut *conn)
         .await?;
     let range = Range::last(365, app::time::today(app::db::now(), &tz));
-    let mut lines = vec![format!(
+    say(format!(
         "{slug}: {orders} orders; range {} to {} (365 days); {runs} rollup runs, {raw_runs} raw runs",
         app::time::day_string(range.start),
         app::time::day_string(range.end)
-    )];
+    ));
 
     // The same answers both ways.
     let rollup = analytics::daily(&mut conn, &org_id, range).await?;
@@ -78,7 +79,7 @@ pub async fn run(db: &Db, slug: &str, runs: usize, raw_runs: usize) -> Result<Ve
     let top = analytics::products_sold(&mut conn, &org_id, range, true).await?;
     let raw_top: Vec<(String, i64)> = raw(db, RAW_TOP, &org_id, range).await?;
     let same_top = top.top.iter().map(|p| p.quantity).eq(raw_top.iter().map(|r| r.1));
-    lines.push(format!(
+    say(format!(
         "answers agree: daily series {}, top-10 quantities {}",
         if rollup == from_orders { "yes" } else { "NO" },
         if same_top { "yes" } else { "NO" }
@@ -100,12 +101,12 @@ pub async fn run(db: &Db, slug: &str, runs: usize, raw_runs: usize) -> Result<Ve
     })
     .await?;
     let raw_products = timed(raw_runs, || raw::<(String, i64)>(db, RAW_TOP, &org_id, range)).await?;
-    lines.push(report("365-day daily series, from the rollup", series));
-    lines.push(report("365-day daily series, raw GROUP BY over orders", raw_series));
-    lines.push(format!("  rollup faster by (p50): {:.0}x", raw_series.0 / series.0.max(1e-6)));
-    lines.push(report("top-10 products with daily series, rollup", products));
-    lines.push(report("top-10 products, raw GROUP BY over items", raw_products));
-    lines.push(format!("  rollup faster by (p50): {:.0}x", raw_products.0 / products.0.max(1e-6)));
+    say(report("365-day daily series, from the rollup", series));
+    say(report("365-day daily series, raw GROUP BY over orders", raw_series));
+    say(format!("  rollup faster by (p50): {:.0}x", raw_series.0 / series.0.max(1e-6)));
+    say(report("top-10 products with daily series, rollup", products));
+    say(report("top-10 products, raw GROUP BY over items", raw_products));
+    say(format!("  rollup faster by (p50): {:.0}x", raw_products.0 / products.0.max(1e-6)));
 
     // A full rebuild, as a change of timezone runs it in the background: to another zone
     // (every order moves), by the server's chunks.
@@ -116,7 +117,7 @@ pub async fn run(db: &Db, slug: &str, runs: usize, raw_runs: usize) -> Result<Ve
     rebuild::start(&mut tx, &org_id, &tz, other, app::db::now()).await?;
     tx.commit().await?;
     let steps = rebuild::finish(db, rebuild::CHUNK).await?;
-    lines.push(format!(
+    say(format!(
         "full rebuild of both rollups into {other}, {steps} chunks of {}: {:.1} s",
         rebuild::CHUNK,
         started.elapsed().as_secs_f64()
@@ -127,5 +128,5 @@ pub async fn run(db: &Db, slug: &str, runs: usize, raw_runs: usize) -> Result<Ve
     rebuild::start(&mut tx, &org_id, other, &tz, app::db::now()).await?;
     tx.commit().await?;
     rebuild::finish(db, rebuild::CHUNK).await?;
-    Ok(lines)
+    Ok(())
 }

@@ -138,9 +138,7 @@ async fn run(command: Command, config: Config) -> Result<(), Box<dyn std::error:
             Ok(())
         }
         Command::BenchAnalytics { org, runs, raw_runs } => {
-            for line in server::bench_analytics::run(&db, &org, runs, raw_runs).await? {
-                println!("{line}");
-            }
+            server::bench_analytics::run(&db, &org, runs, raw_runs, |line| println!("{line}")).await?;
             Ok(())
         }
         Command::SeedDemo => {
