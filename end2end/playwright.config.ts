@@ -32,5 +32,9 @@ export default defineConfig({
       args: chromiumArgs,
     },
   },
-  projects: [{ name: 'chromium', use: { browserName: 'chromium' } }],
+  projects: [
+    { name: 'chromium', use: { browserName: 'chromium' }, testIgnore: /platform\.spec\.ts/ },
+    // Operators suspend a demo tenant here: only once every other test is done with it.
+    { name: 'platform', use: { browserName: 'chromium' }, testMatch: /platform\.spec\.ts/, dependencies: ['chromium'] },
+  ],
 });

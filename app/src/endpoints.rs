@@ -5,8 +5,8 @@
 //! answer with this table; `gatehouse privileges` prints the table as the roles × endpoints
 //! matrix (also in `docs/privileges.md`, kept equal to it by a test).
 
-use crate::access::{Access, BuiltinRole, Denial, OrgAccess, PermissionSet, Requirement, decide};
-use crate::{analytics, audit, auth, finance, grants, invitations, mfa, orgs, outbox, roles, team};
+use crate::access::{Access, BuiltinRole, Denial, Effect, OrgAccess, PermissionSet, Requirement, decide};
+use crate::{analytics, audit, auth, billing, finance, grants, invitations, mfa, orgs, outbox, platform, roles, team};
 use server_fn::ServerFn;
 
 /// Who may call an endpoint.
@@ -23,14 +23,28 @@ pub struct Endpoint {
     pub path: &'static str,
     pub summary: &'static str,
     pub rule: Rule,
+    /// What it does to the organization, for the tenant gate (past due: reads only;
+    /// suspended: billing only).
+    pub effect: Effect,
 }
 
+/// A guarded endpoint that changes something.
 const fn guarded(path: &'static str, summary: &'static str, requirement: Requirement) -> Endpoint {
-    Endpoint { path, summary, rule: Rule::Guarded(requirement) }
+    Endpoint { path, summary, rule: Rule::Guarded(requirement), effect: Effect::Write }
+}
+
+/// A guarded endpoint that only reads (its audit events aside).
+const fn reading(path: &'static str, summary: &'static str, requirement: Requirement) -> Endpoint {
+    Endpoint { path, summary, rule: Rule::Guarded(requirement), effect: Effect::Read }
+}
+
+/// A guarded endpoint of the subscription itself: open whatever the organization's standing.
+const fn billing(path: &'static str, summary: &'static str, requirement: Requirement) -> Endpoint {
+    Endpoint { path, summary, rule: Rule::Guarded(requirement), effect: Effect::Billing }
 }
 
 const fn public(path: &'static str, summary: &'static str, reason: &'static str) -> Endpoint {
-    Endpoint { path, summary, rule: Rule::Public(reason) }
+    Endpoint { path, summary, rule: Rule::Public(reason), effect: Effect::Read }
 }
 
 /// Every endpoint under `/api/`.
@@ -50,12 +64,12 @@ pub const ENDPOINTS: &[Endpoint] = &[
     guarded(auth::api::SignOut::PATH, "sign out", auth::api::SIGN_OUT),
     guarded(orgs::api::SwitchOrg::PATH, "switch organization", orgs::api::SWITCH_ORG),
     guarded(orgs::api::CreateOrganization::PATH, "create an organization", orgs::api::CREATE_ORG),
-    guarded(orgs::api::GetOrgSettings::PATH, "read organization settings", orgs::api::ORG_SETTINGS),
+    reading(orgs::api::GetOrgSettings::PATH, "read organization settings", orgs::api::ORG_SETTINGS),
     guarded(orgs::api::UpdateOrgSettings::PATH, "change organization settings", orgs::api::ORG_SETTINGS),
     guarded(orgs::api::CompleteOnboarding::PATH, "finish onboarding", orgs::api::ORG_SETTINGS),
-    guarded(team::api::ListMembers::PATH, "list members", team::api::TEAM_READ),
-    guarded(team::api::GetMember::PATH, "read a member", team::api::TEAM_READ),
-    guarded(team::api::ListAssignableRoles::PATH, "roles to assign", team::api::PICK_ROLE),
+    reading(team::api::ListMembers::PATH, "list members", team::api::TEAM_READ),
+    reading(team::api::GetMember::PATH, "read a member", team::api::TEAM_READ),
+    reading(team::api::ListAssignableRoles::PATH, "roles to assign", team::api::PICK_ROLE),
     guarded(team::api::ChangeMemberRole::PATH, "change a member's role", team::api::TEAM_MANAGE),
     guarded(team::api::RemoveMember::PATH, "remove a member", team::api::TEAM_MANAGE),
     guarded(team::api::ForceSignOut::PATH, "sign a member out", team::api::TEAM_MANAGE),
@@ -66,10 +80,10 @@ pub const ENDPOINTS: &[Endpoint] = &[
         "answers only about the caller's own session",
     ),
     guarded(team::api::AnswerOwnership::PATH, "accept or decline an ownership offer", Requirement::MEMBER),
-    guarded(grants::api::ListAnalyticsAccess::PATH, "list analytics access", grants::api::GRANTS_MANAGE),
+    reading(grants::api::ListAnalyticsAccess::PATH, "list analytics access", grants::api::GRANTS_MANAGE),
     guarded(grants::api::SetAnalyticsGrants::PATH, "set analytics grants", grants::api::GRANTS_MANAGE),
     guarded(invitations::api::InvitePeople::PATH, "invite people", invitations::api::TEAM_INVITE),
-    guarded(invitations::api::ListInvitations::PATH, "list invitations", invitations::api::TEAM_INVITE),
+    reading(invitations::api::ListInvitations::PATH, "list invitations", invitations::api::TEAM_INVITE),
     guarded(invitations::api::ResendInvitation::PATH, "resend an invitation", invitations::api::TEAM_INVITE),
     guarded(invitations::api::RevokeInvitation::PATH, "revoke an invitation", invitations::api::TEAM_INVITE),
     public(
@@ -78,27 +92,27 @@ pub const ENDPOINTS: &[Endpoint] = &[
         "the link's 256-bit token is the key; unknown tokens are not found",
     ),
     guarded(invitations::api::AcceptInvitation::PATH, "accept an invitation", invitations::api::ACCEPT),
-    guarded(roles::api::ListRoles::PATH, "the role catalog", roles::api::ROLES_READ),
+    reading(roles::api::ListRoles::PATH, "the role catalog", roles::api::ROLES_READ),
     guarded(roles::api::CreateRole::PATH, "create a custom role", roles::api::ROLES_MANAGE),
     guarded(roles::api::SetRolePermission::PATH, "edit a custom role", roles::api::ROLES_MANAGE),
     guarded(roles::api::DeleteRole::PATH, "delete a custom role", roles::api::ROLES_MANAGE),
-    guarded(outbox::api::ListOutbox::PATH, "read the mail outbox (operators)", outbox::api::OUTBOX_READ),
+    reading(outbox::api::ListOutbox::PATH, "read the mail outbox (operators)", outbox::api::OUTBOX_READ),
     public(
         invitations::api::AcceptInvitationNewAccount::PATH,
         "accept an invitation with a new account",
         "the link's token is the key; creates only the invited address's account",
     ),
-    guarded(audit::api::ListAuditEvents::PATH, "browse the audit log", audit::api::AUDIT_READ),
-    guarded(audit::api::EXPORT_PATH, "export the audit log (CSV)", audit::api::AUDIT_EXPORT),
-    guarded(audit::api::CHECKPOINT_PATH, "a signed checkpoint of the audit log", audit::api::AUDIT_EXPORT),
-    guarded(audit::api::GetAuditRetention::PATH, "how long the audit log is kept", audit::api::AUDIT_READ),
+    reading(audit::api::ListAuditEvents::PATH, "browse the audit log", audit::api::AUDIT_READ),
+    reading(audit::api::EXPORT_PATH, "export the audit log (CSV)", audit::api::AUDIT_EXPORT),
+    reading(audit::api::CHECKPOINT_PATH, "a signed checkpoint of the audit log", audit::api::AUDIT_EXPORT),
+    reading(audit::api::GetAuditRetention::PATH, "how long the audit log is kept", audit::api::AUDIT_READ),
     guarded(audit::api::SetAuditRetention::PATH, "change how long the audit log is kept", audit::api::AUDIT_RETENTION),
     public(
         mfa::api::VerifySecondFactor::PATH,
         "second sign-in step",
         "the pending-MFA cookie from a correct password is the check; attempts limited",
     ),
-    guarded(mfa::api::GetSecurity::PATH, "own security settings", mfa::api::OWN_SECURITY),
+    reading(mfa::api::GetSecurity::PATH, "own security settings", mfa::api::OWN_SECURITY),
     guarded(mfa::api::StartTotpEnrollment::PATH, "start authenticator setup", mfa::api::OWN_SECURITY),
     guarded(mfa::api::ConfirmTotpEnrollment::PATH, "confirm authenticator setup", mfa::api::OWN_SECURITY),
     guarded(mfa::api::DisableTotp::PATH, "turn two-factor off", mfa::api::OWN_SECURITY),
@@ -108,23 +122,23 @@ pub const ENDPOINTS: &[Endpoint] = &[
     guarded(mfa::api::RevokeSession::PATH, "end one of one's sessions", mfa::api::OWN_SECURITY),
     guarded(mfa::api::RevokeOtherSessions::PATH, "end one's other sessions", mfa::api::OWN_SECURITY),
     guarded(mfa::api::ChangePassword::PATH, "change one's password", mfa::api::OWN_SECURITY),
-    guarded(analytics::api::AnalyticsDashboard::PATH, "the analytics page (audited)", analytics::api::ANALYTICS),
-    guarded(analytics::api::AnalyticsSummary::PATH, "analytics summary (audited)", analytics::api::ANALYTICS),
-    guarded(analytics::api::RevenueDaily::PATH, "revenue per day (audited)", analytics::api::REVENUE),
-    guarded(analytics::api::SalesDaily::PATH, "sales per day (audited)", analytics::api::SALES),
-    guarded(analytics::api::ProductsSoldDaily::PATH, "products sold per day (audited)", analytics::api::PRODUCTS),
-    guarded(
+    reading(analytics::api::AnalyticsDashboard::PATH, "the analytics page (audited)", analytics::api::ANALYTICS),
+    reading(analytics::api::AnalyticsSummary::PATH, "analytics summary (audited)", analytics::api::ANALYTICS),
+    reading(analytics::api::RevenueDaily::PATH, "revenue per day (audited)", analytics::api::REVENUE),
+    reading(analytics::api::SalesDaily::PATH, "sales per day (audited)", analytics::api::SALES),
+    reading(analytics::api::ProductsSoldDaily::PATH, "products sold per day (audited)", analytics::api::PRODUCTS),
+    reading(
         analytics::api::EXPORT_PATH,
         "export analytics: CSV, JSON or SVG, watermarked (audited; each dataset also needs its own permission)",
         analytics::api::EXPORT,
     ),
     guarded(analytics::api::IMPORT_PATH, "import orders from a CSV file (audited)", analytics::api::ORDERS_WRITE),
-    guarded(analytics::api::OrderImports::PATH, "order imports and their reports", analytics::api::ORDERS_WRITE),
-    guarded(finance::api::ListCustomers::PATH, "list customers (masked)", finance::api::INVOICES_READ),
-    guarded(finance::api::RevealCustomer::PATH, "reveal a customer's details (audited)", finance::api::CUSTOMERS_PII),
+    reading(analytics::api::OrderImports::PATH, "order imports and their reports", analytics::api::ORDERS_WRITE),
+    reading(finance::api::ListCustomers::PATH, "list customers (masked)", finance::api::INVOICES_READ),
+    reading(finance::api::RevealCustomer::PATH, "reveal a customer's details (audited)", finance::api::CUSTOMERS_PII),
     guarded(finance::api::CreateCustomer::PATH, "add a customer", finance::api::INVOICES_CREATE),
-    guarded(finance::api::ListInvoices::PATH, "list invoices", finance::api::INVOICES_READ),
-    guarded(finance::api::GetInvoice::PATH, "read an invoice", finance::api::INVOICES_READ),
+    reading(finance::api::ListInvoices::PATH, "list invoices", finance::api::INVOICES_READ),
+    reading(finance::api::GetInvoice::PATH, "read an invoice", finance::api::INVOICES_READ),
     guarded(finance::api::CreateInvoice::PATH, "draft an invoice", finance::api::INVOICES_CREATE),
     guarded(finance::api::UpdateInvoice::PATH, "edit a draft invoice", finance::api::INVOICES_UPDATE),
     guarded(finance::api::DeleteInvoice::PATH, "delete a draft invoice", finance::api::INVOICES_UPDATE),
@@ -137,21 +151,40 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ),
     guarded(finance::api::ApproveEdit::PATH, "approve someone else's invoice edit", finance::api::INVOICES_DECIDE_EDIT),
     guarded(finance::api::RejectEdit::PATH, "reject someone else's invoice edit", finance::api::INVOICES_DECIDE_EDIT),
-    guarded(finance::api::ListPayments::PATH, "list payments", finance::api::INVOICES_READ),
+    reading(finance::api::ListPayments::PATH, "list payments", finance::api::INVOICES_READ),
     guarded(finance::api::RecordPayment::PATH, "record a payment", finance::api::PAYMENTS_RECORD),
     guarded(finance::api::ConfirmPayment::PATH, "confirm a bank transfer (idempotent)", finance::api::PAYMENTS_CONFIRM),
-    guarded(finance::api::ListRefunds::PATH, "list refunds", finance::api::INVOICES_READ),
+    reading(finance::api::ListRefunds::PATH, "list refunds", finance::api::INVOICES_READ),
     guarded(finance::api::RequestRefund::PATH, "request a refund", finance::api::REFUNDS_REQUEST),
     guarded(finance::api::ApproveRefund::PATH, "approve someone else's refund", finance::api::REFUNDS_DECIDE),
     guarded(finance::api::RejectRefund::PATH, "reject someone else's refund", finance::api::REFUNDS_DECIDE),
     guarded(finance::api::ExecuteRefund::PATH, "record an approved refund as sent", finance::api::PAYMENTS_RECORD),
-    guarded(finance::api::GetFinanceSummary::PATH, "the finance dashboard", finance::api::INVOICES_READ),
-    guarded(finance::api::EXPORT_PATH, "export invoices (CSV, masked per permission)", finance::api::INVOICES_READ),
+    reading(finance::api::GetFinanceSummary::PATH, "the finance dashboard", finance::api::INVOICES_READ),
+    reading(finance::api::EXPORT_PATH, "export invoices (CSV, masked per permission)", finance::api::INVOICES_READ),
     guarded(
         finance::api::SetRefundThreshold::PATH,
         "set the two-approver refund threshold",
         finance::api::FINANCE_SETTINGS,
     ),
+    billing(billing::api::GetBilling::PATH, "the subscription, seats and transfers", billing::api::BILLING_READ),
+    billing(
+        billing::api::SubmitTransfer::PATH,
+        "pay by bank transfer (a reference for staff to confirm)",
+        billing::api::BILLING_MANAGE,
+    ),
+    reading(platform::api::ListTenants::PATH, "operators: find tenants", platform::api::TENANTS_READ),
+    reading(
+        platform::api::GetTenant::PATH,
+        "operators: a tenant's subscription (audited)",
+        platform::api::TENANTS_READ,
+    ),
+    guarded(
+        platform::api::ConfirmTransfer::PATH,
+        "operators: confirm a bank transfer (idempotent)",
+        platform::api::PAYMENTS_CONFIRM,
+    ),
+    guarded(platform::api::SuspendTenant::PATH, "operators: suspend a tenant", platform::api::TENANTS_MANAGE),
+    guarded(platform::api::ReactivateTenant::PATH, "operators: reactivate a tenant", platform::api::TENANTS_MANAGE),
 ];
 
 /// The endpoint at `path`, if the table has it.
@@ -220,6 +253,7 @@ impl Column {
                     builtin: Some(role),
                     mfa_required: role.mfa_required(),
                     onboarding_complete: true,
+                    standing: crate::access::Standing::Good,
                 }),
                 role.permissions(),
                 role.mfa_required(),

@@ -8,6 +8,7 @@ pub mod access;
 pub mod analytics;
 pub mod audit;
 pub mod auth;
+pub mod billing;
 pub mod error;
 pub mod finance;
 pub mod grants;
@@ -17,6 +18,7 @@ pub mod mfa;
 pub mod orgs;
 pub mod outbox;
 pub mod pages;
+pub mod platform;
 pub mod roles;
 pub mod team;
 pub mod ui;
@@ -150,6 +152,9 @@ fn Shell() -> impl IntoView {
                 <Route path=path!("/settings/analytics-access") view=grants::components::AnalyticsAccessPage ssr=SsrMode::Async/>
                 <Route path=path!("/invite/:token") view=invitations::components::InvitePage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/outbox") view=outbox::components::OutboxPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin") view=platform::components::AdminPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/tenants/:id") view=platform::components::TenantPage ssr=SsrMode::Async/>
+                <Route path=path!("/settings/billing") view=billing::components::BillingPage ssr=SsrMode::Async/>
                 <Route path=path!("/settings/roles") view=roles::components::RolesPage ssr=SsrMode::Async/>
                 <Route path=path!("/finance") view=finance::overview::FinancePage ssr=SsrMode::Async/>
                 <Route path=path!("/finance/invoices") view=finance::components::InvoicesPage ssr=SsrMode::Async/>

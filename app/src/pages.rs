@@ -3,8 +3,8 @@
 //! the same table: the frame decides what to show, the server audits a refused page view
 //! once, when the session for that page is loaded.
 
-use crate::access::{Permission, Requirement};
-use crate::{analytics, audit, finance, grants, mfa, orgs, outbox, roles, team};
+use crate::access::{Access, Denial, Effect, Permission, Requirement, decide, tenant_gate};
+use crate::{analytics, audit, billing, finance, grants, mfa, orgs, outbox, platform, roles, team};
 
 /// A page: its route pattern (`:name` matches one path segment), what it requires (`None`:
 /// anyone, signed in or not) and its label in the main navigation, if it has one there.
@@ -13,18 +13,20 @@ pub struct PageRule {
     pub pattern: &'static str,
     pub requirement: Option<Requirement>,
     pub nav: Option<&'static str>,
+    /// Pages read; the billing page stays open whatever the organization's standing.
+    pub effect: Effect,
 }
 
 const fn open(pattern: &'static str) -> PageRule {
-    PageRule { pattern, requirement: None, nav: None }
+    PageRule { pattern, requirement: None, nav: None, effect: Effect::Read }
 }
 
 const fn gated(pattern: &'static str, requirement: Requirement) -> PageRule {
-    PageRule { pattern, requirement: Some(requirement), nav: None }
+    PageRule { pattern, requirement: Some(requirement), nav: None, effect: Effect::Read }
 }
 
 const fn nav(label: &'static str, pattern: &'static str, requirement: Requirement) -> PageRule {
-    PageRule { pattern, requirement: Some(requirement), nav: Some(label) }
+    PageRule { pattern, requirement: Some(requirement), nav: Some(label), effect: Effect::Read }
 }
 
 /// Every route of the app, in navigation order for those in the navigation.
@@ -40,6 +42,8 @@ pub const PAGES: &[PageRule] = &[
     nav("Audit log", "/settings/audit", audit::api::AUDIT_READ),
     nav("Analytics access", "/settings/analytics-access", grants::api::GRANTS_MANAGE),
     nav("Settings", "/settings/organization", orgs::api::ORG_SETTINGS),
+    PageRule { effect: Effect::Billing, ..nav("Billing", "/settings/billing", billing::api::BILLING_READ) },
+    nav("Tenants", "/admin", platform::api::TENANTS_READ),
     nav("Outbox", "/admin/outbox", outbox::api::OUTBOX_READ),
     open("/login"),
     open("/login/mfa"),
@@ -60,6 +64,7 @@ pub const PAGES: &[PageRule] = &[
     gated("/finance/payments", finance::policy::INVOICES_READ),
     gated("/finance/customers", finance::policy::INVOICES_READ),
     gated("/finance/customers/:id", finance::policy::CUSTOMERS_PII),
+    gated("/admin/tenants/:id", platform::api::TENANTS_READ),
 ];
 
 fn matches(pattern: &str, path: &str) -> bool {
@@ -85,6 +90,25 @@ pub fn page(path: &str) -> Option<&'static PageRule> {
     Some(found.find(|rule| rule.nav.is_none() && rule.requirement.is_some()).unwrap_or(first))
 }
 
+/// May `access` see the page of `rule`? Its requirement, then — for a page in the
+/// organization (and the home page, which shows it) — the tenant gate: a suspended
+/// organization's pages are refused but billing. Shared by the page frame (what to show)
+/// and the server (what to audit).
+pub fn check(rule: &PageRule, access: Option<&Access>) -> Result<(), Denial> {
+    let Some(requirement) = rule.requirement else { return Ok(()) };
+    decide(access, &requirement)?;
+    match access.and_then(|a| a.org.as_ref()) {
+        Some(org) if requirement.org || rule.pattern == "/" => tenant_gate(org, rule.effect),
+        _ => Ok(()),
+    }
+}
+
+/// What the loads of the page at `path` do, for the tenant gate: billing on the billing page,
+/// reads everywhere else.
+pub fn effect_of(path: &str) -> Effect {
+    page(path).map_or(Effect::Read, |rule| rule.effect)
+}
+
 /// What the page at `path` requires; `None` for open pages and for paths that are no page
 /// (the not-found page is open).
 pub fn requirement_for(path: &str) -> Option<Requirement> {
@@ -94,6 +118,31 @@ pub fn requirement_for(path: &str) -> Option<Requirement> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn suspended_organizations_see_billing_only_and_staff_keep_their_home() {
+        use crate::access::{BuiltinRole, Standing, access_for};
+        let home = page("/").unwrap();
+        let (team, billing) = (page("/settings/team").unwrap(), page("/settings/billing").unwrap());
+        let mut owner = access_for(BuiltinRole::Owner, true);
+        assert_eq!(check(home, Some(&owner)), Ok(()));
+        if let Some(org) = owner.org.as_mut() {
+            org.standing = Standing::Suspended;
+        }
+        assert_eq!(check(home, Some(&owner)), Err(Denial::TenantSuspended));
+        assert_eq!(check(team, Some(&owner)), Err(Denial::TenantSuspended));
+        assert_eq!(check(billing, Some(&owner)), Ok(()));
+        // Past due: pages read.
+        if let Some(org) = owner.org.as_mut() {
+            org.standing = Standing::PastDue;
+        }
+        assert_eq!(check(team, Some(&owner)), Ok(()));
+        // Someone in no organization (platform staff) keeps the home page.
+        owner.org = None;
+        assert_eq!(check(home, Some(&owner)), Ok(()));
+        assert_eq!(check(home, None), Err(Denial::SignInRequired));
+        assert_eq!(check(page("/login").unwrap(), None), Ok(()));
+    }
 
     #[test]
     fn paths_find_their_page() {

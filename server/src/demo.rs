@@ -6,6 +6,8 @@ use crate::demo_finance::{ACME_FINANCE, GLOBEX_FINANCE, Team, seed_finance};
 use app::access::{BuiltinRole, Permission, PermissionSet};
 use app::audit::{self, Actor, Event, Outcome};
 use app::auth::PasswordHasher;
+use app::billing::Plan;
+use app::billing::server::{TransferInput, submit_transfer};
 use app::config::SecretKey;
 use app::db::{Conn, Db, flag, new_id};
 use app::error::{AppError, Result};
@@ -35,11 +37,32 @@ pub struct DemoOrg {
     pub timezone: &'static str,
     pub currency: &'static str,
     pub owner: &'static str,
+    /// The plan, and how many days of it are paid from seeding on.
+    pub plan: Plan,
+    pub paid_days: i64,
+    /// A bank transfer the owner submitted, waiting for platform staff to confirm it.
+    pub pending_transfer: Option<&'static str>,
 }
 
 pub const ORGS: &[DemoOrg] = &[
-    DemoOrg { name: "Acme Retail", timezone: "Asia/Kolkata", currency: "INR", owner: "owner@acme.test" },
-    DemoOrg { name: "Globex", timezone: "Europe/Berlin", currency: "EUR", owner: "owner@globex.test" },
+    DemoOrg {
+        name: "Acme Retail",
+        timezone: "Asia/Kolkata",
+        currency: "INR",
+        owner: "owner@acme.test",
+        plan: Plan::Business,
+        paid_days: 365,
+        pending_transfer: None,
+    },
+    DemoOrg {
+        name: "Globex",
+        timezone: "Europe/Berlin",
+        currency: "EUR",
+        owner: "owner@globex.test",
+        plan: Plan::Starter,
+        paid_days: 20,
+        pending_transfer: Some("GLOBEX-2026-1127"),
+    },
 ];
 
 /// (email, name, platform staff)
@@ -177,6 +200,19 @@ pub async fn seed_without_orders(db: &Db, hasher: &PasswordHasher, key: &SecretK
         .bind(&created.id)
         .execute(&mut *tx)
         .await?;
+        sqlx::query(
+            "UPDATE subscriptions SET plan = $1, status = 'active', payment_method = 'bank_transfer', \
+             trial_ends_at = NULL, current_period_end = $2 WHERE org_id = $3",
+        )
+        .bind(org.plan.key())
+        .bind(now + org.paid_days * 86_400)
+        .bind(&created.id)
+        .execute(&mut *tx)
+        .await?;
+        if let Some(reference) = org.pending_transfer {
+            let transfer = TransferInput::parse(reference, "29.00", "USD", org.name, "")?;
+            submit_transfer(&mut tx, &created.id, &owner, &transfer, now).await?;
+        }
         audit::record(
             &mut tx,
             &Event::new("demo.seed", Actor::System, Outcome::Allowed)

@@ -245,6 +245,7 @@ async fn serve(db: Db, config: Config) -> Result<(), Box<dyn std::error::Error>>
     tokio::spawn(housekeeping(db.clone()));
     tokio::spawn(flush_anonymous_denials(db.clone()));
     tokio::spawn(rebuild_analytics(db.clone()));
+    tokio::spawn(lapse_subscriptions(db.clone()));
     if let Some(relay) = relay {
         tokio::spawn(relay_mail(db.clone(), relay));
     }
@@ -312,6 +313,20 @@ async fn rebuild_analytics(db: Db) {
             }
         };
         tokio::time::sleep(pause).await;
+    }
+}
+
+/// Moves trials and paid periods that ended to past due, once a minute (the tenant gate
+/// already counts them past due at once; this writes it down and audits it).
+async fn lapse_subscriptions(db: Db) {
+    let mut every = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        every.tick().await;
+        match app::billing::server::lapse(&db, db::now()).await {
+            Ok(0) => {}
+            Ok(moved) => tracing::info!(moved, "subscriptions moved to past due"),
+            Err(error) => tracing::warn!(%error, "moving lapsed subscriptions failed"),
+        }
     }
 }
 

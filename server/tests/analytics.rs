@@ -11,7 +11,7 @@ mod web;
 use http::StatusCode;
 use server::demo_analytics::{ACME_ORDERS, GLOBEX_ORDERS, OrdersPlan};
 use support::TestDb;
-use web::{DEMO_PASSWORD, app, events, get, post, sign_in};
+use web::{app, events, get, post, sign_in, step_up};
 
 /// The app on the demo data with a lighter year of orders (a few a day: the full demo's
 /// takes a while in a debug build).
@@ -22,15 +22,6 @@ async fn app_with_orders(t: &TestDb) -> axum::Router {
     let (products, orders) = server::demo::seed_orders(&t.db, [&acme, &globex], app::db::now()).await.unwrap();
     assert!(products > 0 && orders > 1_000, "{orders} orders");
     app
-}
-
-/// Sets the analytics PIN of the signed-in `cookie` and unlocks with it: the unlocked session.
-async fn step_up(app: &axum::Router, cookie: &str) -> String {
-    let r = post(app, "/api/security/pin", &format!("password={DEMO_PASSWORD}&pin=482913"), Some(cookie)).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let r = post(app, "/api/security/step_up", "method=pin&code=482913&next=/analytics", Some(cookie)).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    r.cookie("gh_session").unwrap()
 }
 
 /// The consultant (an analyst in Acme without the revenue grant), in Acme, unlocked.

@@ -98,6 +98,12 @@ fn fields(path: &str) -> &'static [&'static str] {
         "/api/finance/settings/refunds" => &["two_approvals_above"],
         "/api/finance/summary" => &[],
         "/api/finance/invoices/export" => &["status"],
+        "/api/billing" => &[],
+        "/api/billing/transfers/submit" => &["reference", "amount", "currency", "payer", "proof_url"],
+        "/api/admin/tenants" => &["query"],
+        "/api/admin/tenants/get" => &["id"],
+        "/api/admin/transfers/confirm" => &["org_id", "reference", "amount", "payer", "proof_url", "months", "plan"],
+        "/api/admin/tenants/suspend" | "/api/admin/tenants/reactivate" => &["org_id", "reason"],
         other => panic!("{other} has no field list here: add one, so it is fuzzed too"),
     }
 }

@@ -333,6 +333,19 @@ fn body(endpoint: &Endpoint, w: &World, scope: Scope, n: usize) -> Option<String
         }
         // The demo's own threshold, set again: allowed, and nothing changes.
         "/api/finance/settings/refunds" if own => "two_approvals_above=50000".into(),
+        "/api/billing" if own => String::new(),
+        "/api/billing/transfers/submit" if own => {
+            format!("reference=MATRIX-{n}&amount=&currency=USD&payer=&proof_url=")
+        }
+        "/api/admin/tenants" if own => "query=".into(),
+        "/api/admin/tenants/get" if own => format!("id={}", w.acme),
+        // Step-up is never unlocked for staff here: these are refused before they change anything.
+        "/api/admin/transfers/confirm" if own => {
+            format!("org_id={}&reference=MATRIX-C-{n}&amount=&payer=&proof_url=&months=1&plan=", w.acme)
+        }
+        "/api/admin/tenants/suspend" | "/api/admin/tenants/reactivate" if own => {
+            format!("org_id={}&reason=matrix", w.acme)
+        }
         _ if own => panic!("no sample request for {}: add one to the matrix test", endpoint.path),
         _ => return None,
     })

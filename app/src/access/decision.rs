@@ -19,6 +19,61 @@ pub struct OrgAccess {
     pub builtin: Option<BuiltinRole>,
     pub mfa_required: bool,
     pub onboarding_complete: bool,
+    /// What the organization's subscription allows (see [`tenant_gate`]).
+    #[serde(default)]
+    pub standing: Standing,
+}
+
+/// What an organization's subscription allows its members (and its API keys) to do.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Standing {
+    /// Trialing or active: everything the permissions allow.
+    #[default]
+    Good,
+    /// The trial or the paid period ended (or it was canceled): reads only, until paid.
+    PastDue,
+    /// Suspended by platform staff: billing only.
+    Suspended,
+}
+
+impl Standing {
+    /// The standing of a subscription row (`status`, its trial end and period end) at `now`:
+    /// a trial or period that has ended counts as past due at once, before the lapse task
+    /// has written it down. An organization without a subscription row is in good standing
+    /// (every organization made by sign-up has one).
+    pub fn of(status: Option<&str>, trial_ends_at: Option<i64>, period_end: Option<i64>, now: i64) -> Standing {
+        let ended = |end: Option<i64>| end.is_some_and(|end| end <= now);
+        match status {
+            None => Standing::Good,
+            Some("trialing") if !ended(trial_ends_at) => Standing::Good,
+            Some("active") if !ended(period_end) => Standing::Good,
+            Some("suspended") => Standing::Suspended,
+            Some(_) => Standing::PastDue,
+        }
+    }
+}
+
+/// What a request does to its organization, as far as the tenant gate cares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Effect {
+    /// Reads (lists, pages, exports, analytics).
+    Read,
+    /// Changes something.
+    Write,
+    /// Sees or pays the subscription: allowed whatever the standing, so a tenant can pay.
+    Billing,
+}
+
+/// The one tenant gate, for sessions and API keys alike, applied after [`decide`] allowed a
+/// request in an organization: a past-due organization keeps its reads and is refused writes
+/// (402); a suspended one is refused everything but billing (403).
+pub fn tenant_gate(org: &OrgAccess, effect: Effect) -> Result<(), Denial> {
+    match (org.standing, effect) {
+        (_, Effect::Billing) | (Standing::Good, _) | (Standing::PastDue, Effect::Read) => Ok(()),
+        (Standing::PastDue, Effect::Write) => Err(Denial::PaymentRequired),
+        (Standing::Suspended, _) => Err(Denial::TenantSuspended),
+    }
 }
 
 impl OrgAccess {
@@ -139,6 +194,17 @@ impl Requirement {
     }
 }
 
+/// [`decide`], then the tenant gate for what the request does — where the requirement acts
+/// in the organization (signing out, one's own security settings and switching organizations
+/// stay open to members of a suspended one).
+pub fn gate(access: Option<&Access>, requirement: &Requirement, effect: Effect) -> Result<(), Denial> {
+    decide(access, requirement)?;
+    match access.and_then(|a| a.org.as_ref()) {
+        Some(org) if requirement.org => tenant_gate(org, effect),
+        _ => Ok(()),
+    }
+}
+
 /// Why a request was refused. Each has a stable code and an HTTP status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "reason", rename_all = "snake_case")]
@@ -148,15 +214,24 @@ pub enum Denial {
     OnboardingIncomplete,
     MfaEnrollmentRequired,
     MfaRequired,
-    PermissionRequired { permission: Permission },
-    AnyPermissionRequired { permissions: PermissionSet },
+    PermissionRequired {
+        permission: Permission,
+    },
+    AnyPermissionRequired {
+        permissions: PermissionSet,
+    },
     StepUpRequired,
+    /// The organization's subscription is past due: reads only.
+    PaymentRequired,
+    /// Platform staff suspended the organization: billing only.
+    TenantSuspended,
 }
 
 impl Denial {
     pub const fn status(self) -> u16 {
         match self {
             Denial::SignInRequired => 401,
+            Denial::PaymentRequired => 402,
             _ => 403,
         }
     }
@@ -175,6 +250,8 @@ impl Denial {
             },
             Denial::AnyPermissionRequired { .. } => "permission_required",
             Denial::StepUpRequired => "step_up_required",
+            Denial::PaymentRequired => "payment_required",
+            Denial::TenantSuspended => "tenant_suspended",
         }
     }
 
@@ -197,6 +274,13 @@ impl Denial {
                 permissions.iter().map(Permission::key).collect::<Vec<_>>().join(", ")
             ),
             Denial::StepUpRequired => "Verify it's you again to open analytics.".into(),
+            Denial::PaymentRequired => {
+                "This workspace's subscription is past due: it is read-only until it is paid. An owner can pay under Billing."
+                    .into()
+            }
+            Denial::TenantSuspended => {
+                "This workspace is suspended by Gatehouse. An owner can see why and what to do under Billing.".into()
+            }
         }
     }
 }
@@ -266,6 +350,7 @@ pub(crate) mod tests {
                 builtin: Some(role),
                 mfa_required: role.mfa_required(),
                 onboarding_complete: true,
+                standing: Standing::Good,
             }),
             granted,
             permissions,
@@ -277,6 +362,38 @@ pub(crate) mod tests {
     }
 
     const SETTINGS: Requirement = Requirement::all(&[P::OrgSettingsManage]);
+
+    #[test]
+    fn the_tenant_gate_follows_the_standing() {
+        let mut org = access_for(BuiltinRole::Owner, true).org.unwrap();
+        for effect in [Effect::Read, Effect::Write, Effect::Billing] {
+            assert_eq!(tenant_gate(&org, effect), Ok(()));
+        }
+        org.standing = Standing::PastDue;
+        assert_eq!(tenant_gate(&org, Effect::Read), Ok(()));
+        assert_eq!(tenant_gate(&org, Effect::Write), Err(Denial::PaymentRequired));
+        assert_eq!(tenant_gate(&org, Effect::Billing), Ok(()));
+        assert_eq!(Denial::PaymentRequired.status(), 402);
+        org.standing = Standing::Suspended;
+        assert_eq!(tenant_gate(&org, Effect::Read), Err(Denial::TenantSuspended));
+        assert_eq!(tenant_gate(&org, Effect::Write), Err(Denial::TenantSuspended));
+        assert_eq!(tenant_gate(&org, Effect::Billing), Ok(()));
+        assert_eq!(Denial::TenantSuspended.status(), 403);
+    }
+
+    #[test]
+    fn a_subscription_that_ran_out_is_past_due_at_once() {
+        let now = 1_000_000;
+        assert_eq!(Standing::of(None, None, None, now), Standing::Good);
+        assert_eq!(Standing::of(Some("trialing"), Some(now + 1), None, now), Standing::Good);
+        assert_eq!(Standing::of(Some("trialing"), Some(now), None, now), Standing::PastDue);
+        assert_eq!(Standing::of(Some("active"), None, Some(now + 60), now), Standing::Good);
+        assert_eq!(Standing::of(Some("active"), None, Some(now - 1), now), Standing::PastDue);
+        assert_eq!(Standing::of(Some("active"), None, None, now), Standing::Good);
+        assert_eq!(Standing::of(Some("past_due"), None, Some(now + 60), now), Standing::PastDue);
+        assert_eq!(Standing::of(Some("canceled"), None, None, now), Standing::PastDue);
+        assert_eq!(Standing::of(Some("suspended"), None, Some(now + 60), now), Standing::Suspended);
+    }
 
     #[test]
     fn anonymous_is_asked_to_sign_in() {

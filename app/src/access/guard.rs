@@ -3,8 +3,8 @@
 //! `let cx = guard(&REQUIREMENT).await?;`.
 
 use super::{
-    Access, BuiltinRole, Denial, Effective, OrgAccess, PermissionSet, Requirement, decide, role_requires_mfa,
-    stored_role,
+    Access, BuiltinRole, Denial, Effect, Effective, OrgAccess, PermissionSet, Requirement, Standing, gate,
+    role_requires_mfa, stored_role,
 };
 use crate::audit::{self, Actor, Event, Outcome};
 use crate::auth::session::{self, Expiry, SessionRow};
@@ -101,8 +101,10 @@ impl UserCtx {
 }
 
 /// The guard itself, for server functions and plain handlers alike: loads the caller's
-/// access from the database, decides, and records a denial in the audit log. A database
-/// failure is an error, never an "allowed": the guard fails closed.
+/// access from the database, decides, applies the tenant gate to what the endpoint does (its
+/// [`Effect`] in [`crate::endpoints::ENDPOINTS`], or the page's; writes for anything else), and records
+/// a denial in the audit log. A database failure is an error, never an "allowed": the guard
+/// fails closed.
 pub async fn authorize(
     state: AppState,
     meta: RequestMeta,
@@ -112,7 +114,13 @@ pub async fn authorize(
     let now = now();
     let loaded = load_access(&state.db, &state.config, meta.session_token.as_deref(), now).await?;
     let access = loaded.as_ref().map(|(access, _)| access);
-    if let Err(denial) = decide(access, requirement) {
+    // A page rendered on the server calls its loads in the page's own request: they do what
+    // the page does.
+    let effect = match crate::endpoints::find(endpoint) {
+        Some(e) => e.effect,
+        None => crate::pages::page(endpoint).map_or(Effect::Write, |rule| rule.effect),
+    };
+    if let Err(denial) = gate(access, requirement, effect) {
         let attempts = record_denial(&state.db, access, ("endpoint", endpoint), denial, &meta, now).await;
         // A visitor hammering guarded endpoints is slowed down, not just counted.
         if attempts > crate::audit::retention::ANONYMOUS_DENIALS_PER_MINUTE {
@@ -185,7 +193,7 @@ pub async fn load_access(db: &Db, config: &Config, token: Option<&str>, now: i64
     let Some(token) = token else { return Ok(None) };
     let mut conn = db.conn().await?;
     let Some(session) = session::find(&mut conn, token).await? else { return Ok(None) };
-    let org = active_org(&mut conn, &session).await?;
+    let org = active_org(&mut conn, &session, now).await?;
     let (role_permissions, mfa_required) = match &org {
         Some((org, permissions)) => (*permissions, org.mfa_required),
         None => (PermissionSet::EMPTY, false),
@@ -266,11 +274,16 @@ struct OrgRoleRow {
     role_name: String,
     builtin: i64,
     permissions: String,
+    subscription_status: Option<String>,
+    trial_ends_at: Option<i64>,
+    current_period_end: Option<i64>,
 }
 
 const ORG_ROLE_SELECT: &str = "SELECT o.id AS org_id, o.name, o.slug, o.timezone, o.currency, o.onboarding_state, \
-     r.id AS role_id, r.role_key, r.name AS role_name, r.builtin, r.permissions \
-     FROM memberships m JOIN organizations o ON o.id = m.org_id JOIN roles r ON r.id = m.role_id";
+     r.id AS role_id, r.role_key, r.name AS role_name, r.builtin, r.permissions, \
+     s.status AS subscription_status, s.trial_ends_at, s.current_period_end \
+     FROM memberships m JOIN organizations o ON o.id = m.org_id JOIN roles r ON r.id = m.role_id \
+     LEFT JOIN subscriptions s ON s.org_id = o.id";
 
 /// A membership is usable from a session unless an admin forced sign-out after the session
 /// began (`$3`: the session's creation time).
@@ -280,7 +293,7 @@ const USABLE_FALLBACK: &str = "(m.sessions_valid_after IS NULL OR m.sessions_val
 /// The session's active organization and the role's permissions there. When the session
 /// has none, or the membership is gone (removed from the organization), it falls back to
 /// the user's most recently used membership and records that in the session.
-async fn active_org(conn: &mut Conn, session: &SessionRow) -> Result<Option<(OrgAccess, PermissionSet)>> {
+async fn active_org(conn: &mut Conn, session: &SessionRow, now: i64) -> Result<Option<(OrgAccess, PermissionSet)>> {
     let mut row: Option<OrgRoleRow> = None;
     if let Some(org_id) = &session.active_org_id {
         row = sqlx::query_as(&format!("{ORG_ROLE_SELECT} WHERE m.user_id = $1 AND m.org_id = $2 AND {USABLE}"))
@@ -321,6 +334,7 @@ async fn active_org(conn: &mut Conn, session: &SessionRow) -> Result<Option<(Org
             builtin,
             mfa_required: role_requires_mfa(builtin, permissions),
             onboarding_complete: r.onboarding_state == "complete",
+            standing: Standing::of(r.subscription_status.as_deref(), r.trial_ends_at, r.current_period_end, now),
         };
         (org, permissions)
     }))

@@ -11,7 +11,7 @@ mod roles;
 
 #[cfg(test)]
 pub(crate) use decision::tests::access_for;
-pub use decision::{Access, Denial, Effective, OrgAccess, Requirement, decide};
+pub use decision::{Access, Denial, Effect, Effective, OrgAccess, Requirement, Standing, decide, gate, tenant_gate};
 pub use permission::{Domain, Permission, PermissionSet};
 pub use roles::{BuiltinRole, role_requires_mfa, stored_role};
 

@@ -70,7 +70,7 @@ pub async fn get_session(path: Option<String>) -> Result<Option<SessionView>, Ap
     // The page is named by its route pattern, never by the raw path the caller sent.
     if let Some(page) = path.as_deref().and_then(crate::pages::page) {
         let access = loaded.as_ref().map(|(access, _)| access);
-        if let Some(Err(denial)) = page.requirement.map(|r| crate::access::decide(access, &r)) {
+        if let Err(denial) = crate::pages::check(page, access) {
             crate::access::record_denial(&state.db, access, ("page", page.pattern), denial, &meta, now).await;
         }
     }

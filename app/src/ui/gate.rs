@@ -22,7 +22,7 @@ use super::layout::Header;
 use super::session::{CurrentSession, current_session};
 use super::status::{AccessDenied, ErrorPanel};
 use super::{encode_query_value, use_session};
-use crate::access::{Denial, Requirement, decide};
+use crate::access::{Denial, Permission, Requirement, Standing, decide, gate};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::reactive::computed::ScopedFuture;
@@ -41,20 +41,24 @@ pub fn Page(children: Children) -> impl IntoView {
     let ctx = use_session();
     let location = use_location();
     let here = format!("{}{}", location.pathname.get_untracked(), location.search.get_untracked());
-    let requirement = crate::pages::requirement_for(&location.pathname.get_untracked());
+    let rule = crate::pages::page(&location.pathname.get_untracked());
     let body = Suspend::new(async move {
         let session = ctx.session.await;
         let signed_in = session.as_ref().ok().cloned().flatten();
         provide_context(CurrentSession(signed_in.clone()));
-        match (session, requirement) {
+        match (session, rule.filter(|r| r.requirement.is_some())) {
             (Err(error), _) => view! { <ErrorPanel error/> }.into_any(),
             (Ok(_), None) => children().into_any(),
             (Ok(None), Some(_)) => {
                 let path = format!("/login?next={}", encode_query_value(&here));
                 view! { <Redirect path/> }.into_any()
             }
-            (Ok(Some(s)), Some(requirement)) => match decide(Some(&s.access), &requirement) {
-                Ok(()) => children().into_any(),
+            (Ok(Some(s)), Some(rule)) => match crate::pages::check(rule, Some(&s.access)) {
+                Ok(()) => view! { {standing_banner(&s.access)} {children()} }.into_any(),
+                // Owners of a suspended organization are shown what to do about it.
+                Err(Denial::TenantSuspended) if s.access.can(Permission::OrgBillingRead) => {
+                    view! { <Redirect path="/settings/billing"/> }.into_any()
+                }
                 Err(denial) => view! { <AccessDenied denial/> }.into_any(),
             },
         }
@@ -72,9 +76,29 @@ pub fn Page(children: Children) -> impl IntoView {
     }
 }
 
+/// Says so on every page while the organization is past due (its writes are refused).
+fn standing_banner(access: &crate::access::Access) -> impl IntoView + use<> {
+    let past_due = access.org.as_ref().is_some_and(|o| o.standing == Standing::PastDue);
+    let billing = access.can(Permission::OrgBillingRead);
+    past_due.then(|| {
+        view! {
+            <p class="alert alert-warn banner" role="status" data-testid="past-due-banner">
+                "This workspace's subscription is past due: it is read-only until it is paid. "
+                {if billing {
+                    view! { <a href="/settings/billing">"Pay now"</a> }.into_any()
+                } else {
+                    view! { "Ask an owner to pay under Billing." }.into_any()
+                }}
+            </p>
+        }
+    })
+}
+
 /// A page's data load that starts only once the caller's session meets `requirement` (the
-/// requirement of the server function `fetch` calls): on a page the caller may not use, or
-/// for a part of it they may not see, nothing is fetched and the load holds the denial.
+/// requirement of the server function `fetch` calls) and the organization's standing allows
+/// the page (the tenant gate: billing on the billing page, reads elsewhere): on a page the
+/// caller may not use, or for a part of it they may not see, nothing is fetched and the load
+/// holds the denial.
 /// Create it in the page component, above the frame; read it inside with [`Loaded`].
 pub fn gated<S, T, Fut>(
     requirement: Requirement,
@@ -87,6 +111,7 @@ where
     Fut: Future<Output = Result<T, AppError>> + Send + 'static,
 {
     let session = use_session().session;
+    let effect = crate::pages::effect_of(&use_location().pathname.get_untracked());
     let fetch = Arc::new(fetch);
     Resource::new(source, move |source| {
         let fetch = fetch.clone();
@@ -94,7 +119,7 @@ where
             // Read without subscribing: a session reload must not refetch the page's data.
             let session = ScopedFuture::new_untracked(session.into_future()).await?;
             let access = session.map(|s| s.access);
-            match decide(access.as_ref(), &requirement) {
+            match gate(access.as_ref(), &requirement, effect) {
                 Ok(()) => fetch(source).await,
                 Err(denial) => Err(AppError::Denied(denial)),
             }

@@ -46,6 +46,7 @@ pub fn AccessDenied(denial: Denial) -> impl IntoView {
         Denial::MfaRequired => link(format!("/login?next={here}"), "Sign in again with your authentication code"),
         Denial::StepUpRequired => link(format!("/step-up?next={here}"), "Verify it's you"),
         Denial::OrganizationRequired => link("/".into(), "Choose or create an organization"),
+        Denial::PaymentRequired | Denial::TenantSuspended => link("/settings/billing".into(), "Billing"),
         _ => None,
     };
     view! {

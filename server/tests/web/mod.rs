@@ -155,3 +155,12 @@ pub async fn sign_up(app: &Router, t: &TestDb, form: &str, email: &str, password
     assert_eq!(r.header(header::LOCATION), "/settings/security?required=1&next=/onboarding");
     r.cookie("gh_session").expect("a session once confirmed")
 }
+
+/// Sets the step-up PIN of the signed-in `cookie` and unlocks with it: the unlocked session.
+pub async fn step_up(app: &Router, cookie: &str) -> String {
+    let r = post(app, "/api/security/pin", &format!("password={DEMO_PASSWORD}&pin=482913"), Some(cookie)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = post(app, "/api/security/step_up", "method=pin&code=482913&next=/", Some(cookie)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    r.cookie("gh_session").unwrap()
+}
