@@ -49,6 +49,18 @@ ensure_node_modules() {
   fi
 }
 
+SCHEMATHESIS_VERSION=4.32.5
+
+# schemathesis (PyPI) in its own virtual environment under target/.
+ensure_schemathesis() {
+  local venv=target/schemathesis
+  if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -q " $SCHEMATHESIS_VERSION\$"; then
+    command -v python3 >/dev/null || apt_install python3 python3-venv
+    python3 -m venv "$venv" 2>/dev/null || { apt_install python3-venv; python3 -m venv "$venv"; }
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+  fi
+}
+
 # A PostgreSQL server on 127.0.0.1:5432 reachable as postgres/postgres (the test URLs
 # carry that password; on machines with trust auth it is simply ignored).
 ensure_postgres() {

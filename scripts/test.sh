@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test layer: formatting and lints; unit tests; database and HTTP tests on SQLite
 # and PostgreSQL; Playwright end-to-end tests against the built app on SQLite and on
-# PostgreSQL. Installs what it needs first (Debian chromium, the end2end npm packages, a
-# PostgreSQL server if none answers on 127.0.0.1:5432, the Rust wasm tools).
+# PostgreSQL, each followed by schemathesis against the public API's OpenAPI document.
+# Installs what it needs first (Debian chromium, the end2end npm packages, a PostgreSQL
+# server if none answers on 127.0.0.1:5432, the Rust wasm tools, schemathesis from PyPI).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -12,6 +13,7 @@ ensure_rust_tools
 ensure_chromium
 ensure_node_modules
 ensure_postgres
+ensure_schemathesis
 
 export GATEHOUSE_TEST_POSTGRES_URL=${GATEHOUSE_TEST_POSTGRES_URL:-postgres://postgres:postgres@127.0.0.1:5432/postgres}
 # The flags of cargo-leptos dev builds, so tests and the app build share one set of artifacts.
@@ -73,7 +75,23 @@ end_to_end() {
     tail -n 40 "target/e2e/server-$backend.log"
     return 1
   fi
+  api_contract "$url" "$backend"
   stop_server
+}
+
+# The public API against its own OpenAPI document (schemathesis): with a demo key holding
+# every API scope, no answer is a 5xx and none is outside the schema (status, content type,
+# body).
+api_contract() {
+  local url=$1 backend=$2 key
+  step "API contract on $backend (schemathesis)"
+  key=$(DATABASE_URL="$url" ./target/debug/gatehouse api-keys create --org acme-retail --user owner@acme.test \
+    --name schemathesis --days 1 --scopes orders.read,orders.write,invoices.read,customers.pii.read,analytics.view,analytics.view_sales,analytics.view_products,analytics.view_revenue)
+  timeout 900 target/schemathesis/bin/schemathesis run http://127.0.0.1:3000/v1/openapi.json \
+    --header "Authorization: Bearer $key" \
+    --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
+    --max-examples 25 --rate-limit 400/m --workers 1 --seed 11 --generation-database none --no-color \
+    --report junit --report-dir "target/e2e/schemathesis-$backend"
 }
 
 end_to_end sqlite

@@ -6,7 +6,9 @@
 //! matrix (also in `docs/privileges.md`, kept equal to it by a test).
 
 use crate::access::{Access, BuiltinRole, Denial, Effect, OrgAccess, PermissionSet, Requirement, decide};
-use crate::{analytics, audit, auth, billing, finance, grants, invitations, mfa, orgs, outbox, platform, roles, team};
+use crate::{
+    analytics, api_keys, audit, auth, billing, finance, grants, invitations, mfa, orgs, outbox, platform, roles, team,
+};
 use server_fn::ServerFn;
 
 /// Who may call an endpoint.
@@ -172,6 +174,13 @@ pub const ENDPOINTS: &[Endpoint] = &[
         "pay by bank transfer (a reference for staff to confirm)",
         billing::api::BILLING_MANAGE,
     ),
+    reading(api_keys::api::ListApiKeys::PATH, "the organization's API keys", api_keys::api::API_KEYS_MANAGE),
+    guarded(
+        api_keys::api::CreateApiKey::PATH,
+        "make an API key (shown once; scopes within one's role)",
+        api_keys::api::API_KEYS_MANAGE,
+    ),
+    guarded(api_keys::api::RevokeApiKey::PATH, "revoke an API key", api_keys::api::API_KEYS_MANAGE),
     reading(platform::api::ListTenants::PATH, "operators: find tenants", platform::api::TENANTS_READ),
     reading(
         platform::api::GetTenant::PATH,
@@ -254,6 +263,7 @@ impl Column {
                     mfa_required: role.mfa_required(),
                     onboarding_complete: true,
                     standing: crate::access::Standing::Good,
+                    plan: "business".into(),
                 }),
                 role.permissions(),
                 role.mfa_required(),

@@ -20,6 +20,11 @@ pub enum AppError {
     #[error("Incorrect email or password.")]
     InvalidCredentials,
 
+    /// 401 with a specific code (`invalid_api_key`, `api_key_expired`…): the credential
+    /// presented is not (or no longer) good.
+    #[error("{message}")]
+    Unauthenticated { code: String, message: String },
+
     /// 401 or 403, with the denial's own code: the guard refused.
     #[error("{}", .0.message())]
     Denied(Denial),
@@ -41,6 +46,11 @@ pub enum AppError {
     /// the current state.
     #[error("{message}")]
     Conflict { code: String, message: String },
+
+    /// 422 with a specific code (`idempotency_key_reused`): well-formed, but it cannot be
+    /// done as asked.
+    #[error("{message}")]
+    Unprocessable { code: String, message: String },
 
     /// 413 `payload_too_large`: the body is over the limit (refused before it is read).
     #[error("The request is too large.")]
@@ -81,11 +91,13 @@ impl AppError {
             AppError::Refused { .. } => 403,
             AppError::Invalid { .. } => 400,
             AppError::InvalidCredentials => 401,
+            AppError::Unauthenticated { .. } => 401,
             AppError::Denied(denial) => denial.status(),
             AppError::CrossOrigin => 403,
             AppError::NotFound => 404,
             AppError::Conflict { .. } => 409,
             AppError::PayloadTooLarge => 413,
+            AppError::Unprocessable { .. } => 422,
             AppError::Throttled { .. } => 429,
             AppError::Internal => 500,
             AppError::Unreachable => 503,
@@ -97,12 +109,14 @@ impl AppError {
         match self {
             AppError::Invalid { .. } => "invalid_input",
             AppError::InvalidCredentials => "invalid_credentials",
+            AppError::Unauthenticated { code, .. } => code,
             AppError::Denied(denial) => denial.code(),
             AppError::Refused { code, .. } => code,
             AppError::CrossOrigin => "cross_origin_request",
             AppError::NotFound => "not_found",
             AppError::Conflict { code, .. } => code,
             AppError::PayloadTooLarge => "payload_too_large",
+            AppError::Unprocessable { code, .. } => code,
             AppError::Throttled { .. } => "too_many_attempts",
             AppError::Internal => "internal_error",
             AppError::Unreachable => "unreachable",
@@ -166,12 +180,14 @@ impl From<ErrorBody> for AppError {
         }
         match (body.status, body.code.as_str()) {
             (400, _) => AppError::Invalid { field: body.field, message: body.message },
-            (401, _) => AppError::InvalidCredentials,
+            (401, "invalid_credentials") => AppError::InvalidCredentials,
+            (401, _) => AppError::Unauthenticated { code: body.code, message: body.message },
             (403, "cross_origin_request") => AppError::CrossOrigin,
             (403, _) => AppError::Refused { code: body.code, message: body.message },
             (404, _) => AppError::NotFound,
             (409, _) => AppError::Conflict { code: body.code, message: body.message },
             (413, _) => AppError::PayloadTooLarge,
+            (422, _) => AppError::Unprocessable { code: body.code, message: body.message },
             (429, _) => AppError::Throttled { retry_after: body.retry_after.unwrap_or(1) },
             (503, _) => AppError::Unreachable,
             _ => AppError::Internal,

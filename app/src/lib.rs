@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod analytics;
+pub mod api_keys;
 pub mod audit;
 pub mod auth;
 pub mod billing;
@@ -37,6 +38,8 @@ pub mod endpoints;
 pub mod input;
 #[cfg(feature = "ssr")]
 pub mod mail;
+#[cfg(feature = "ssr")]
+pub mod ratelimit;
 #[cfg(feature = "ssr")]
 pub mod request;
 #[cfg(feature = "ssr")]
@@ -155,6 +158,7 @@ fn Shell() -> impl IntoView {
                 <Route path=path!("/admin") view=platform::components::AdminPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/tenants/:id") view=platform::components::TenantPage ssr=SsrMode::Async/>
                 <Route path=path!("/settings/billing") view=billing::components::BillingPage ssr=SsrMode::Async/>
+                <Route path=path!("/settings/api-keys") view=api_keys::components::ApiKeysPage ssr=SsrMode::Async/>
                 <Route path=path!("/settings/roles") view=roles::components::RolesPage ssr=SsrMode::Async/>
                 <Route path=path!("/finance") view=finance::overview::FinancePage ssr=SsrMode::Async/>
                 <Route path=path!("/finance/invoices") view=finance::components::InvoicesPage ssr=SsrMode::Async/>

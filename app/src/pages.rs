@@ -4,7 +4,7 @@
 //! once, when the session for that page is loaded.
 
 use crate::access::{Access, Denial, Effect, Permission, Requirement, decide, tenant_gate};
-use crate::{analytics, audit, billing, finance, grants, mfa, orgs, outbox, platform, roles, team};
+use crate::{analytics, api_keys, audit, billing, finance, grants, mfa, orgs, outbox, platform, roles, team};
 
 /// A page: its route pattern (`:name` matches one path segment), what it requires (`None`:
 /// anyone, signed in or not) and its label in the main navigation, if it has one there.
@@ -42,6 +42,7 @@ pub const PAGES: &[PageRule] = &[
     nav("Audit log", "/settings/audit", audit::api::AUDIT_READ),
     nav("Analytics access", "/settings/analytics-access", grants::api::GRANTS_MANAGE),
     nav("Settings", "/settings/organization", orgs::api::ORG_SETTINGS),
+    nav("API keys", "/settings/api-keys", api_keys::api::API_KEYS_MANAGE),
     PageRule { effect: Effect::Billing, ..nav("Billing", "/settings/billing", billing::api::BILLING_READ) },
     nav("Tenants", "/admin", platform::api::TENANTS_READ),
     nav("Outbox", "/admin/outbox", outbox::api::OUTBOX_READ),

@@ -10,3 +10,4 @@ pub mod import;
 pub mod middleware;
 pub mod routes;
 pub mod telemetry;
+pub mod v1;

@@ -68,6 +68,11 @@ enum Command {
         #[arg(long, default_value_t = 5)]
         raw_runs: usize,
     },
+    /// Make an API key for a member (printed once; the same rules as `/settings/api-keys`).
+    ApiKeys {
+        #[command(subcommand)]
+        action: ApiKeysCommand,
+    },
     /// Check the audit log's hash chains and report the first broken link of each.
     VerifyAudit {
         /// Only this organization's chain (its id), or `platform`.
@@ -77,6 +82,27 @@ enum Command {
         /// (catches a cut-off end, which the chain alone cannot show).
         #[arg(long)]
         checkpoint: Option<std::path::PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ApiKeysCommand {
+    /// Make a key acting for `--user` in `--org`; prints it once.
+    Create {
+        /// The organization's slug, e.g. `acme-retail`.
+        #[arg(long)]
+        org: String,
+        /// The member the key acts for (its scopes stay within their role).
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        name: String,
+        /// Comma-separated scopes, e.g. `orders.read,analytics.view`.
+        #[arg(long)]
+        scopes: String,
+        /// Lifetime in days (at most 366).
+        #[arg(long, default_value_t = 90)]
+        days: i64,
     },
 }
 
@@ -168,6 +194,26 @@ async fn run(command: Command, config: Config) -> Result<(), Box<dyn std::error:
             Ok(())
         }
         Command::Serve => serve(db, config).await,
+        Command::ApiKeys { action: ApiKeysCommand::Create { org, user, name, scopes, days } } => {
+            let (key, _) = app::api_keys::server::create_for_member(
+                &db,
+                &org,
+                &user,
+                &name,
+                &scopes,
+                &days.to_string(),
+                db::now(),
+            )
+            .await?;
+            eprintln!(
+                "API key “{}” for {user} in {org}, scopes {}, expires {}:",
+                key.name,
+                key.scopes.join(","),
+                key.expires
+            );
+            println!("{}", key.secret);
+            Ok(())
+        }
         Command::VerifyAudit { chain, checkpoint } => {
             let mut conn = db.conn().await?;
             let checkpoint = match checkpoint {
@@ -259,9 +305,10 @@ async fn serve(db: Db, config: Config) -> Result<(), Box<dyn std::error::Error>>
     Ok(())
 }
 
-/// Drops expired sessions, stale throttle entries, expired sign-up requests and the sealed
-/// copies of mailed secrets that expired unsent, and expires refund requests nobody decided
-/// in 14 days, every ten minutes.
+/// Drops expired sessions, stale throttle entries, expired sign-up requests, the sealed
+/// copies of mailed secrets that expired unsent, rate-limit counts of past windows and
+/// idempotent answers older than a day, and expires refund requests nobody decided in 14
+/// days, every ten minutes.
 async fn housekeeping(db: Db) {
     let mut every = tokio::time::interval(Duration::from_secs(600));
     loop {
@@ -276,12 +323,33 @@ async fn housekeeping(db: Db) {
             drop(conn);
             let pruned = app::audit::retention::prune_all(&db, now).await?;
             let refunds_expired = app::finance::money::expire_refunds(&db, now).await?;
-            Ok::<_, app::error::AppError>((sessions, throttles, signups, secrets, pruned, refunds_expired))
+            let counters = app::ratelimit::purge(&db, now).await?;
+            let replays = app::api_keys::server::purge_idempotency(&db, now).await?;
+            Ok::<_, app::error::AppError>((
+                sessions,
+                throttles,
+                signups,
+                secrets,
+                pruned,
+                refunds_expired,
+                counters,
+                replays,
+            ))
         }
         .await;
         match result {
-            Ok((sessions, throttles, signups, secrets, pruned, refunds_expired)) => {
-                tracing::debug!(sessions, throttles, signups, secrets, pruned, refunds_expired, "housekeeping")
+            Ok((sessions, throttles, signups, secrets, pruned, refunds_expired, counters, replays)) => {
+                tracing::debug!(
+                    sessions,
+                    throttles,
+                    signups,
+                    secrets,
+                    pruned,
+                    refunds_expired,
+                    counters,
+                    replays,
+                    "housekeeping"
+                )
             }
             Err(error) => tracing::warn!(%error, "housekeeping failed"),
         }

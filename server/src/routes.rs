@@ -29,6 +29,8 @@ pub fn router(state: AppState) -> Router {
         .route(app::finance::api::EXPORT_PATH, post(crate::export::invoices_csv))
         .route(app::analytics::api::EXPORT_PATH, post(crate::export::analytics_file))
         .route(app::analytics::api::IMPORT_PATH, post(crate::import::orders_csv))
+        .merge(crate::v1::router(state.clone()))
+        .route("/docs/api", get(crate::v1::api_docs_page))
         .leptos_routes_with_context(
             &state,
             routes,

@@ -9,20 +9,8 @@ mod support;
 mod web;
 
 use http::StatusCode;
-use server::demo_analytics::{ACME_ORDERS, GLOBEX_ORDERS, OrdersPlan};
 use support::TestDb;
-use web::{app, events, get, post, sign_in, step_up};
-
-/// The app on the demo data with a lighter year of orders (a few a day: the full demo's
-/// takes a while in a debug build).
-async fn app_with_orders(t: &TestDb) -> axum::Router {
-    let app = app(t).await;
-    let light = |plan: &OrdersPlan| OrdersPlan { per_day: plan.per_day / 20 + 1, ..*plan };
-    let (acme, globex) = (light(&ACME_ORDERS), light(&GLOBEX_ORDERS));
-    let (products, orders) = server::demo::seed_orders(&t.db, [&acme, &globex], app::db::now()).await.unwrap();
-    assert!(products > 0 && orders > 1_000, "{orders} orders");
-    app
-}
+use web::{app_with_orders, events, get, post, sign_in, step_up};
 
 /// The consultant (an analyst in Acme without the revenue grant), in Acme, unlocked.
 async fn consultant(app: &axum::Router, t: &TestDb) -> String {

@@ -181,6 +181,8 @@ const GUARD_ONLY: &[&str] = &[
     "/api/finance/refunds/approve",
     "/api/finance/refunds/reject",
     "/api/finance/refunds/execute",
+    // An unknown key: 404 once the guard lets the request through.
+    "/api/api_keys/revoke",
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -334,6 +336,9 @@ fn body(endpoint: &Endpoint, w: &World, scope: Scope, n: usize) -> Option<String
         // The demo's own threshold, set again: allowed, and nothing changes.
         "/api/finance/settings/refunds" if own => "two_approvals_above=50000".into(),
         "/api/billing" if own => String::new(),
+        "/api/api_keys" if own => String::new(),
+        "/api/api_keys/create" if own => format!("name=Matrix+{n}&scopes%5B0%5D=orders.read&days=1"),
+        "/api/api_keys/revoke" if own => "key_id=6f1c2a4e-8b7d-4c3a-9e2f-1a2b3c4d5e6f".into(),
         "/api/billing/transfers/submit" if own => {
             format!("reference=MATRIX-{n}&amount=&currency=USD&payer=&proof_url=")
         }

@@ -22,6 +22,9 @@ pub struct OrgAccess {
     /// What the organization's subscription allows (see [`tenant_gate`]).
     #[serde(default)]
     pub standing: Standing,
+    /// The key of the subscription's plan (its limits: [`crate::billing::Plan`]).
+    #[serde(default)]
+    pub plan: String,
 }
 
 /// What an organization's subscription allows its members (and its API keys) to do.
@@ -351,6 +354,7 @@ pub(crate) mod tests {
                 mfa_required: role.mfa_required(),
                 onboarding_complete: true,
                 standing: Standing::Good,
+                plan: "business".into(),
             }),
             granted,
             permissions,

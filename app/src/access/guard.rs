@@ -35,6 +35,9 @@ pub struct Ctx {
     pub session_id: String,
     pub meta: RequestMeta,
     pub now: i64,
+    /// The API key making the request, when it is a program's (`/v1`); the access is then
+    /// the key's (its scopes within its maker's role), and events name the key.
+    pub api_key: Option<Actor>,
 }
 
 impl Ctx {
@@ -49,9 +52,8 @@ impl Ctx {
     /// An event by the caller in the active organization, with the request's address: add a
     /// target, reason or metadata and write it with [`audit::record`].
     pub fn event(&self, action: &str, outcome: Outcome) -> Event {
-        Event::new(action, Actor::user(self.user_id(), &self.access.email), outcome)
-            .org(Some(self.org_id()))
-            .request(&self.meta)
+        let actor = self.api_key.clone().unwrap_or_else(|| Actor::user(self.user_id(), &self.access.email));
+        Event::new(action, actor, outcome).org(Some(self.org_id())).request(&self.meta)
     }
 
     /// Records that the caller did `action` to `target` (kind, id) in the active organization,
@@ -96,7 +98,7 @@ impl UserCtx {
     pub fn in_org(self) -> Result<Ctx> {
         let UserCtx { state, access, session_id, meta, now } = self;
         let org = access.org.clone().ok_or(AppError::Denied(Denial::OrganizationRequired))?;
-        Ok(Ctx { state, access, org, session_id, meta, now })
+        Ok(Ctx { state, access, org, session_id, meta, now, api_key: None })
     }
 }
 
@@ -129,6 +131,17 @@ pub async fn authorize(
         return Err(AppError::Denied(denial));
     }
     let (access, session_id) = loaded.ok_or(AppError::Denied(Denial::SignInRequired))?;
+    // Server functions called from browsers count against the organization's generous
+    // per-minute limit (pages rendered on the server do not).
+    if let Some(org) = access.org.as_ref().filter(|_| endpoint.starts_with("/api/")) {
+        let limit = crate::billing::Plan::parse(&org.plan).unwrap_or(crate::billing::Plan::Trial).limits();
+        let bucket = format!("web:{}", org.org_id);
+        let counts = crate::ratelimit::hit(&state.db, &[(&bucket, "org", limit.browser_per_minute)], now).await?;
+        if let Some(count) = counts.into_iter().find(|c| c.exceeded()) {
+            tracing::warn!(org_id = %org.org_id, hits = count.hits, "browser requests over the organization's limit");
+            return Err(AppError::Throttled { retry_after: count.reset.max(1) as u64 });
+        }
+    }
     Ok(UserCtx { state, access, session_id, meta, now })
 }
 
@@ -275,13 +288,14 @@ struct OrgRoleRow {
     builtin: i64,
     permissions: String,
     subscription_status: Option<String>,
+    plan: Option<String>,
     trial_ends_at: Option<i64>,
     current_period_end: Option<i64>,
 }
 
 const ORG_ROLE_SELECT: &str = "SELECT o.id AS org_id, o.name, o.slug, o.timezone, o.currency, o.onboarding_state, \
      r.id AS role_id, r.role_key, r.name AS role_name, r.builtin, r.permissions, \
-     s.status AS subscription_status, s.trial_ends_at, s.current_period_end \
+     s.status AS subscription_status, s.plan, s.trial_ends_at, s.current_period_end \
      FROM memberships m JOIN organizations o ON o.id = m.org_id JOIN roles r ON r.id = m.role_id \
      LEFT JOIN subscriptions s ON s.org_id = o.id";
 
@@ -317,7 +331,13 @@ async fn active_org(conn: &mut Conn, session: &SessionRow, now: i64) -> Result<O
             session::set_active_org(conn, &session.id, fallback).await?;
         }
     }
-    Ok(row.map(|r| {
+    Ok(row.map(|r| r.into_access(now)))
+}
+
+impl OrgRoleRow {
+    /// The organization as the caller stands in it, and their role's permissions.
+    fn into_access(self, now: i64) -> (OrgAccess, PermissionSet) {
+        let r = self;
         let (builtin, permissions, unknown) = stored_role(r.builtin != 0, &r.role_key, &r.permissions);
         if !unknown.is_empty() {
             tracing::warn!(role_id = %r.role_id, ?unknown, "custom role holds unknown permission keys");
@@ -335,7 +355,25 @@ async fn active_org(conn: &mut Conn, session: &SessionRow, now: i64) -> Result<O
             mfa_required: role_requires_mfa(builtin, permissions),
             onboarding_complete: r.onboarding_state == "complete",
             standing: Standing::of(r.subscription_status.as_deref(), r.trial_ends_at, r.current_period_end, now),
+            plan: r.plan.unwrap_or_else(|| "trial".into()),
         };
         (org, permissions)
-    }))
+    }
+}
+
+/// `user_id`'s membership in `org_id` — the organization as they stand in it and their
+/// role's permissions — or `None` when they are not a member (for API keys, which act for
+/// the member who made them).
+pub async fn membership(
+    conn: &mut Conn,
+    user_id: &str,
+    org_id: &str,
+    now: i64,
+) -> Result<Option<(OrgAccess, PermissionSet)>> {
+    let row: Option<OrgRoleRow> = sqlx::query_as(&format!("{ORG_ROLE_SELECT} WHERE m.user_id = $1 AND m.org_id = $2"))
+        .bind(user_id)
+        .bind(org_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(row.map(|r| r.into_access(now)))
 }

@@ -20,4 +20,4 @@ mod guard;
 #[cfg(feature = "ssr")]
 pub(crate) use guard::record_denial;
 #[cfg(feature = "ssr")]
-pub use guard::{Ctx, UserCtx, authorize, guard, guard_user, load_access};
+pub use guard::{Ctx, UserCtx, authorize, guard, guard_user, load_access, membership};

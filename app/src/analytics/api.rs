@@ -193,12 +193,18 @@ fn scale(cx: &Ctx) -> f64 {
 #[server(prefix = "/api", endpoint = "analytics/summary")]
 pub async fn analytics_summary(start: Option<String>, end: Option<String>) -> Result<Summary, AppError> {
     let cx = guard(&ANALYTICS).await?;
-    let range = range(&cx, &zone(&cx).await?.0, start, end)?;
-    let shown = shown(&cx);
-    audit_query(&cx, "analytics.query", range, &metrics(shown, "summary")).await?;
+    summary_for(&cx, start, end).await
+}
+
+/// [`analytics_summary`] for a caller already allowed [`ANALYTICS`] (a person or an API key).
+#[cfg(feature = "ssr")]
+pub async fn summary_for(cx: &Ctx, start: Option<String>, end: Option<String>) -> Result<Summary, AppError> {
+    let range = range(cx, &zone(cx).await?.0, start, end)?;
+    let shown = shown(cx);
+    audit_query(cx, "analytics.query", range, &metrics(shown, "summary")).await?;
     let mut conn = cx.state.db.conn().await?;
     let both = server::daily(&mut conn, cx.org_id(), Range { start: range.previous().start, end: range.end }).await?;
-    Ok(summary_of(&cx, range, &both, shown))
+    Ok(summary_of(cx, range, &both, shown))
 }
 
 /// The metrics a summary shows the caller.
@@ -233,10 +239,27 @@ fn summary_of(cx: &Ctx, range: Range, both: &[server::Day], shown: Shown) -> Sum
 #[server(prefix = "/api", endpoint = "analytics/revenue_daily")]
 pub async fn revenue_daily(start: Option<String>, end: Option<String>) -> Result<Series, AppError> {
     let cx = guard(&REVENUE).await?;
-    let range = range(&cx, &zone(&cx).await?.0, start, end)?;
-    audit_query(&cx, "analytics.query", range, &["revenue_daily"]).await?;
+    series_for(&cx, "revenue_daily", start, end).await
+}
+
+/// A daily series (`revenue_daily` or `sales_daily`) for a caller already allowed its
+/// requirement ([`REVENUE`], [`SALES`]): a person or an API key.
+#[cfg(feature = "ssr")]
+pub async fn series_for(
+    cx: &Ctx,
+    which: &'static str,
+    start: Option<String>,
+    end: Option<String>,
+) -> Result<Series, AppError> {
+    let pick: &[(&str, usize)] = match which {
+        "revenue_daily" => &[("revenue", 2)],
+        "sales_daily" => &[("orders", 0), ("items", 1)],
+        _ => return Err(AppError::NotFound),
+    };
+    let range = range(cx, &zone(cx).await?.0, start, end)?;
+    audit_query(cx, "analytics.query", range, &[which]).await?;
     let mut conn = cx.state.db.conn().await?;
-    server::series(&mut conn, cx.org_id(), range, &[("revenue", 2)]).await
+    server::series(&mut conn, cx.org_id(), range, pick).await
 }
 
 /// Paid orders and the items in them per day (and the period before). Requires
@@ -244,10 +267,7 @@ pub async fn revenue_daily(start: Option<String>, end: Option<String>) -> Result
 #[server(prefix = "/api", endpoint = "analytics/sales_daily")]
 pub async fn sales_daily(start: Option<String>, end: Option<String>) -> Result<Series, AppError> {
     let cx = guard(&SALES).await?;
-    let range = range(&cx, &zone(&cx).await?.0, start, end)?;
-    audit_query(&cx, "analytics.query", range, &["sales_daily"]).await?;
-    let mut conn = cx.state.db.conn().await?;
-    server::series(&mut conn, cx.org_id(), range, &[("orders", 0), ("items", 1)]).await
+    series_for(&cx, "sales_daily", start, end).await
 }
 
 /// The ten best-selling products and their quantity per day (revenue only with
@@ -255,10 +275,16 @@ pub async fn sales_daily(start: Option<String>, end: Option<String>) -> Result<S
 #[server(prefix = "/api", endpoint = "analytics/products_sold_daily")]
 pub async fn products_sold_daily(start: Option<String>, end: Option<String>) -> Result<ProductsSold, AppError> {
     let cx = guard(&PRODUCTS).await?;
-    let range = range(&cx, &zone(&cx).await?.0, start, end)?;
-    audit_query(&cx, "analytics.query", range, &["products_sold_daily"]).await?;
+    products_for(&cx, start, end).await
+}
+
+/// [`products_sold_daily`] for a caller already allowed [`PRODUCTS`].
+#[cfg(feature = "ssr")]
+pub async fn products_for(cx: &Ctx, start: Option<String>, end: Option<String>) -> Result<ProductsSold, AppError> {
+    let range = range(cx, &zone(cx).await?.0, start, end)?;
+    audit_query(cx, "analytics.query", range, &["products_sold_daily"]).await?;
     let mut conn = cx.state.db.conn().await?;
-    server::products_sold(&mut conn, cx.org_id(), range, shown(&cx).revenue).await
+    server::products_sold(&mut conn, cx.org_id(), range, shown(cx).revenue).await
 }
 
 /// Everything `/analytics` shows for a range (`days`: the last 7, 30, 90 or 365 days instead

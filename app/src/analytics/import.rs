@@ -15,7 +15,7 @@ use crate::finance::policy::parse_decimal;
 use std::collections::HashMap;
 
 /// The earliest time an order may have: 2000-01-01 00:00 UTC.
-const EARLIEST: i64 = 946_684_800;
+pub const EARLIEST: i64 = 946_684_800;
 
 /// Orders written per transaction.
 pub const BATCH: usize = 1_000;

@@ -290,6 +290,40 @@ pub async fn record_orders(
     Ok(ids)
 }
 
+/// An order as the API lists it.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct OrderRow {
+    pub id: String,
+    pub customer_id: Option<String>,
+    pub placed_at: i64,
+    pub status: String,
+    pub items: i64,
+    pub total: i64,
+    pub currency: String,
+}
+
+/// Up to `limit` orders of `org_id`, newest first, placed before the keyset cursor `after`
+/// (`placed_at` and id of the last order of the page before).
+pub async fn orders_before(
+    conn: &mut Conn,
+    org_id: &str,
+    after: Option<(i64, String)>,
+    limit: i64,
+) -> Result<Vec<OrderRow>> {
+    let (at, id) = after.unwrap_or((i64::MAX, String::new()));
+    Ok(sqlx::query_as(
+        "SELECT id, customer_id, placed_at, status, items, total, currency FROM orders \
+         WHERE org_id = $1 AND placed_at <= $2 AND (placed_at < $2 OR id < $3) \
+         ORDER BY placed_at DESC, id DESC LIMIT $4",
+    )
+    .bind(org_id)
+    .bind(at)
+    .bind(id)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
 /// Adds a product (SKU unique in the organization; the same SKU again is refused, also when
 /// two add it at once). Returns its id.
 pub async fn create_product(

@@ -66,6 +66,24 @@ pub async fn customers(conn: &mut Conn, org_id: &str, shown: Shown) -> Result<Ve
     Ok(rows.into_iter().map(|r| r.view(shown)).collect())
 }
 
+/// Up to `limit` customers by id after the id `after` (for the API's pages).
+pub async fn customers_after(
+    conn: &mut Conn,
+    org_id: &str,
+    shown: Shown,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<CustomerView>> {
+    let rows: Vec<CustomerRow> =
+        sqlx::query_as(&format!("{CUSTOMER} WHERE org_id = $1 AND id > $2 ORDER BY id LIMIT $3"))
+            .bind(org_id)
+            .bind(after.unwrap_or_default())
+            .bind(limit)
+            .fetch_all(&mut *conn)
+            .await?;
+    Ok(rows.into_iter().map(|r| r.view(shown)).collect())
+}
+
 /// One customer.
 pub async fn customer(conn: &mut Conn, org_id: &str, id: &str, shown: Shown) -> Result<CustomerView> {
     let row: CustomerRow = sqlx::query_as(&format!("{CUSTOMER} WHERE id = $1 AND org_id = $2"))

@@ -194,7 +194,8 @@ pub async fn change_role(
     Ok(RoleChange { email: target.email, before: target.role_key, after: role.key })
 }
 
-/// Removes member `member_id` from `org_id`, with their grants there. Their sessions lose
+/// Removes member `member_id` from `org_id`, with their grants there; their API keys there
+/// are revoked. Their sessions lose
 /// the organization on their next request (the guard reads memberships every time) and fall
 /// back to another membership; sessions that had it active are pointed away now. An
 /// ownership offer to or from them is withdrawn: it could otherwise be accepted later.
@@ -217,6 +218,8 @@ pub async fn remove(conn: &mut Conn, editor: &Access, org_id: &str, member_id: &
         .await?;
     point_sessions_away(conn, &target.user_id, org_id).await?;
     withdraw_ownership_offers(conn, org_id, &target.user_id, now).await?;
+    crate::api_keys::server::revoke_member_keys(conn, org_id, &target.user_id, "its maker left the organization", now)
+        .await?;
     Ok(target)
 }
 

@@ -23,6 +23,18 @@ pub async fn app(t: &TestDb) -> Router {
     server::routes::router(AppState::new(options, t.db.clone(), config))
 }
 
+/// The app on the demo data with a lighter year of orders (a few a day: the full demo's
+/// takes a while in a debug build).
+pub async fn app_with_orders(t: &TestDb) -> Router {
+    use server::demo_analytics::{ACME_ORDERS, GLOBEX_ORDERS, OrdersPlan};
+    let app = app(t).await;
+    let light = |plan: &OrdersPlan| OrdersPlan { per_day: plan.per_day / 20 + 1, ..*plan };
+    let (acme, globex) = (light(&ACME_ORDERS), light(&GLOBEX_ORDERS));
+    let (products, orders) = server::demo::seed_orders(&t.db, [&acme, &globex], app::db::now()).await.unwrap();
+    assert!(products > 0 && orders > 1_000, "{orders} orders");
+    app
+}
+
 pub struct Reply {
     pub status: StatusCode,
     pub headers: http::HeaderMap,
