@@ -24,7 +24,7 @@ where
 }
 
 /// Milliseconds of `runs` timed runs: p50, p99, and the slowest.
-fn percentiles(mut ms: Vec<f64>) -> (f64, f64, f64) {
+pub fn percentiles(mut ms: Vec<f64>) -> (f64, f64, f64) {
     ms.sort_by(f64::total_cmp);
     let at = |q: f64| ms[((ms.len() as f64 - 1.0) * q).round() as usize];
     (at(0.5), at(0.99), ms[ms.len() - 1])

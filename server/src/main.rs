@@ -73,6 +73,14 @@ enum Command {
         #[command(subcommand)]
         action: ApiKeysCommand,
     },
+    /// Time the rate-limit check of an API request (two counters in one transaction), one at
+    /// a time and from concurrent tasks.
+    BenchRatelimit {
+        #[arg(long, default_value_t = 20_000)]
+        runs: usize,
+        #[arg(long, default_value_t = 32)]
+        tasks: usize,
+    },
     /// Check the audit log's hash chains and report the first broken link of each.
     VerifyAudit {
         /// Only this organization's chain (its id), or `platform`.
@@ -161,6 +169,10 @@ async fn run(command: Command, config: Config) -> Result<(), Box<dyn std::error:
                 "{written} orders added to {org} in {seconds:.1} s ({:.0} orders/s, rollups included)",
                 written as f64 / seconds.max(0.001)
             );
+            Ok(())
+        }
+        Command::BenchRatelimit { runs, tasks } => {
+            server::bench_ratelimit::run(&db, runs, tasks, |line| println!("{line}")).await?;
             Ok(())
         }
         Command::BenchAnalytics { org, runs, raw_runs } => {
