@@ -115,6 +115,9 @@ db_test!(keys_are_shown_once_stored_hashed_and_accepted_only_as_bearer, |t| {
     let r = call(&app, "GET", "/v1/orders", None, None, &[]).await;
     assert_eq!(problem(&r), (StatusCode::UNAUTHORIZED, "api_key_required".into()));
     assert!(r.header(header::WWW_AUTHENTICATE).starts_with("Bearer"));
+    // Without a good key, requests count against the client address: the headers say so.
+    assert_eq!(r.header(http::HeaderName::from_static("ratelimit-policy")), "\"address\";q=60;w=60");
+    assert!(r.header(http::HeaderName::from_static("ratelimit")).starts_with("\"address\";r="));
     // A typo fails the checksum (no database needed); an unknown well-formed key is unknown.
     let mut typo = key.clone().into_bytes();
     typo[12] = if typo[12] == b'a' { b'b' } else { b'a' };

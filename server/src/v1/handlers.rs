@@ -48,6 +48,7 @@ pub struct PageQuery {
     /// The `next` cursor of the previous page.
     pub after: Option<String>,
     /// Rows per page, 1–500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
 
@@ -131,7 +132,9 @@ async fn list_customers(Caller(cx): Caller, ApiQuery(page): ApiQuery<PageQuery>)
 
 #[derive(Deserialize, ToSchema)]
 pub struct NewCustomerBody {
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
     #[serde(default)]
     pub phone: String,
@@ -176,26 +179,31 @@ async fn create_customer(
 pub struct OrderItemBody {
     /// The product's SKU in this organization.
     pub sku: String,
+    #[schema(minimum = 1)]
     pub quantity: i64,
     /// In minor units of the organization's currency; the product's list price when absent.
+    #[schema(minimum = 0)]
     pub unit_price: Option<i64>,
 }
 
 #[derive(Deserialize, ToSchema)]
 pub struct OrderBody {
-    /// RFC 3339, e.g. `2026-11-20T13:00:00Z`.
+    /// RFC 3339, e.g. `2026-11-20T13:00:00Z`, between 2000 and tomorrow.
+    #[schema(format = DateTime)]
     pub placed_at: String,
     /// `paid` (default), `refunded` or `cancelled`.
     pub status: Option<String>,
     /// A customer of this organization, by email.
     pub customer_email: Option<String>,
     /// 1 to 100 lines.
+    #[schema(min_items = 1, max_items = 100)]
     pub items: Vec<OrderItemBody>,
 }
 
 #[derive(Deserialize, ToSchema)]
 pub struct OrderBatchBody {
     /// 1 to 1,000 orders, written together or not at all.
+    #[schema(min_items = 1, max_items = 1000)]
     pub orders: Vec<OrderBody>,
 }
 

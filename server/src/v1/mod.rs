@@ -1,7 +1,8 @@
 //! The public JSON API under `/v1`, for programs holding an API key.
 //!
 //! Every request passes, in order: a key in the query string is refused (400, never logged);
-//! the key is read from `Authorization: Bearer` only and checked (401); the key's and the
+//! the key is read from `Authorization: Bearer` only and checked (401; requests without a
+//! good key count against their client address, so guessing is slow); the key's and the
 //! organization's per-minute limits are counted in the database (429 with `Retry-After`);
 //! the same tenant gate as for people (past due: reads only, 402; suspended: 403); a POST
 //! with an `Idempotency-Key` is answered once and replayed after. Each handler then checks
@@ -254,19 +255,22 @@ fn key_in_query(query: &str) -> bool {
     })
 }
 
+/// Requests a client address may make a minute without a good key (so guessing keys is slow,
+/// and these answers carry the limit's headers too).
+pub const ANONYMOUS_PER_MINUTE: i64 = 60;
+
 /// The gate in front of every `/v1` handler (see the module's documentation).
 async fn gate(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if request.uri().query().is_some_and(key_in_query) {
-        return ApiError(AppError::invalid(
-            "query",
-            "Send the API key in the Authorization header (Bearer), never in the address.",
-        ))
-        .into_response();
-    }
     let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
     let mut meta = RequestMeta::from_headers(request.headers(), peer, &state.config);
     // A key is not a session: nothing here reads the cookie.
     meta.session_token = None;
+    let now = app::db::now();
+    if request.uri().query().is_some_and(key_in_query) {
+        let error =
+            AppError::invalid("query", "Send the API key in the Authorization header (Bearer), never in the address.");
+        return anonymous(&state, &meta, now, error).await;
+    }
     let bearer = request
         .headers()
         .get(header::AUTHORIZATION)
@@ -274,15 +278,15 @@ async fn gate(State(state): State<AppState>, request: Request, next: Next) -> Re
         .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
         .map(|v| v.trim().to_string());
     let Some(bearer) = bearer else {
-        return ApiError(AppError::Unauthenticated {
+        let error = AppError::Unauthenticated {
             code: "api_key_required".into(),
             message: "Send an API key as `Authorization: Bearer gth_…`.".into(),
-        })
-        .into_response();
+        };
+        return anonymous(&state, &meta, now, error).await;
     };
-    let now = app::db::now();
     let caller = match keys::authenticate(&state.db, &bearer, meta.ip.as_deref(), now).await {
         Ok(caller) => caller,
+        Err(error @ AppError::Unauthenticated { .. }) => return anonymous(&state, &meta, now, error).await,
         Err(error) => return ApiError(error).into_response(),
     };
     let cx = caller.into_ctx(state.clone(), meta, now);
@@ -296,14 +300,35 @@ async fn gate(State(state): State<AppState>, request: Request, next: Next) -> Re
     } else {
         serve(cx, request, next).await
     };
+    with_limit_headers(&mut response, &counts);
+    response
+}
+
+/// `RateLimit-Policy` and `RateLimit` for `counts`.
+fn with_limit_headers(response: &mut Response, counts: &[Count]) {
     let headers = response.headers_mut();
-    let set = |headers: &mut http::HeaderMap, name: &'static str, value: String| {
+    for (name, value) in
+        [("ratelimit-policy", ratelimit::policy_header(counts)), ("ratelimit", ratelimit::state_header(counts))]
+    {
         if let Ok(value) = HeaderValue::from_str(&value) {
             headers.insert(HeaderName::from_static(name), value);
         }
+    }
+}
+
+/// The answer to a request without a good key (`error`), counted against its client
+/// address: over [`ANONYMOUS_PER_MINUTE`] it is a 429 instead.
+async fn anonymous(state: &AppState, meta: &RequestMeta, now: i64, error: AppError) -> Response {
+    let bucket = format!("ip:{}", meta.ip.as_deref().unwrap_or("unknown"));
+    let counts = match ratelimit::hit(&state.db, &[(&bucket, "address", ANONYMOUS_PER_MINUTE)], now).await {
+        Ok(counts) => counts,
+        Err(error) => return ApiError(error).into_response(),
     };
-    set(headers, "ratelimit-policy", ratelimit::policy_header(&counts));
-    set(headers, "ratelimit", ratelimit::state_header(&counts));
+    let mut response = match ratelimit::retry_after(&counts) {
+        Some(retry_after) => ApiError(AppError::Throttled { retry_after }).into_response(),
+        None => ApiError(error).into_response(),
+    };
+    with_limit_headers(&mut response, &counts);
     response
 }
 
