@@ -5,7 +5,7 @@
 # (p50/p99), and what the rate-limit check of a request costs (`gatehouse bench-ratelimit`).
 # The benchmark tenant, Acme, is put on Enterprise (3,000 requests a minute).
 #
-#   bench/api.sh [sqlite|postgres]      (default sqlite; DURATION=20s RATE=40)
+#   bench/api.sh [sqlite|postgres]      (default sqlite; DURATION=20s RATE=40 NO_BUILD=)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -21,8 +21,9 @@ ensure_rust_tools
 ensure_node_modules
 command -v wrk >/dev/null || apt_install wrk
 step "release build"
-# Debian's wasm-opt breaks hydration; the npm binaryen one is first on PATH.
-PATH="$PWD/end2end/node_modules/.bin:$PATH" cargo leptos build --release
+# Debian's wasm-opt breaks hydration; the npm binaryen one is first on PATH. NO_BUILD=1
+# measures the release build as it is.
+[ -n "${NO_BUILD:-}" ] || PATH="$PWD/end2end/node_modules/.bin:$PATH" cargo leptos build --release
 
 mkdir -p target/bench bench/results
 admin=${GATEHOUSE_TEST_POSTGRES_URL:-postgres://postgres:postgres@127.0.0.1:5432/postgres}

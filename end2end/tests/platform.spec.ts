@@ -70,6 +70,7 @@ test('an operator suspends Globex: its owner sees why on the billing page, until
   await expect(owner).toHaveURL(/\/settings\/billing$/);
   await expect(owner.getByRole('alert')).toContainText('This workspace is suspended');
   await expect(owner.getByRole('alert')).toContainText('Chargeback on the November payment');
+  await expect(owner.getByRole('alert')).toContainText('by ops@gatehouse.test');
   await expect(owner.getByTestId('subscription-status')).toHaveText('Suspended');
 
   await hydrated(page);

@@ -130,6 +130,7 @@ db_test!(operators_suspend_and_reactivate_with_step_up_and_both_chains_record_it
     let billing = get(&app, "/settings/billing", Some(&owner)).await;
     assert_eq!(billing.status, StatusCode::OK);
     assert!(billing.body.contains("This workspace is suspended") && billing.body.contains("Chargeback"));
+    assert!(billing.body.contains("by ops@gatehouse.test"), "the tenant sees who suspended them");
     let r = post(&app, "/api/team/members", "", Some(&owner)).await;
     assert_eq!(code(&r), (StatusCode::FORBIDDEN, "tenant_suspended".into()));
     assert_eq!(post(&app, "/api/billing", "", Some(&owner)).await.status, StatusCode::OK);
@@ -251,4 +252,82 @@ db_test!(a_bank_transfer_is_confirmed_once_however_often_and_however_concurrentl
     }
     assert_eq!(subscription(t, &globex).await.2, Some(before + 4 * 30 * 86_400));
     assert_eq!(subscription(t, &acme).await.1, "active");
+});
+
+db_test!(a_plan_holds_its_seats_counting_open_invitations_also_under_concurrent_batches, |t| {
+    let app = app(t).await;
+    let acme = org_id(t, "acme-retail").await;
+    let owner = sign_in(&app, t, "owner@acme.test").await;
+    let viewer_role: String = sqlx::query_scalar("SELECT id FROM roles WHERE org_id = $1 AND role_key = 'viewer'")
+        .bind(&acme)
+        .fetch_one(&mut *t.db.conn().await.unwrap())
+        .await
+        .unwrap();
+    let plan = |plan: &'static str| {
+        let acme = acme.clone();
+        async move {
+            sqlx::query("UPDATE subscriptions SET plan = $1 WHERE org_id = $2")
+                .bind(plan)
+                .bind(&acme)
+                .execute(&mut *t.db.conn().await.unwrap())
+                .await
+                .unwrap();
+        }
+    };
+    let invite = |emails: &str| format!("emails={emails}&role_id={viewer_role}&message=&expires_in_days=7");
+    let taken =
+        app::billing::server::seats_taken(&mut t.db.conn().await.unwrap(), &acme, app::db::now()).await.unwrap();
+    // Starter holds 10 seats; Acme's members and its open invitation take `taken` of them.
+    plan("starter").await;
+    let free = 10 - taken;
+    assert!(free >= 1, "{taken} seats taken");
+    let emails: Vec<String> = (0..free + 2).map(|n| format!("seat-{n}%40example.test")).collect();
+    let r = post(&app, "/api/invitations/create", &invite(&emails.join("%0A")), Some(&owner)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["invited"].as_array().unwrap().len() as i64, free);
+    let problems = r.json()["problems"].as_array().unwrap().clone();
+    assert_eq!(problems.len(), 2);
+    assert!(problems.iter().all(|p| p["reason"].as_str().unwrap().starts_with("no seat left")));
+    // Every seat taken: two batches at once, one address each, invite nobody.
+    let answers = futures::future::join_all([
+        post(&app, "/api/invitations/create", &invite("late-a%40example.test"), Some(&owner)),
+        post(&app, "/api/invitations/create", &invite("late-b%40example.test"), Some(&owner)),
+    ])
+    .await;
+    assert!(answers.iter().all(|r| r.json()["invited"].as_array().unwrap().is_empty()));
+    // A seat freed (an invitation revoked), two at once again: exactly one is invited.
+    let revoked: String = sqlx::query_scalar("SELECT id FROM invitations WHERE email = 'seat-0@example.test'")
+        .fetch_one(&mut *t.db.conn().await.unwrap())
+        .await
+        .unwrap();
+    let r = post(&app, "/api/invitations/revoke", &format!("invitation_id={revoked}"), Some(&owner)).await;
+    assert!(r.status.is_success() || r.status.is_redirection(), "{}", r.body);
+    let answers = futures::future::join_all([
+        post(&app, "/api/invitations/create", &invite("race-a%40example.test"), Some(&owner)),
+        post(&app, "/api/invitations/create", &invite("race-b%40example.test"), Some(&owner)),
+    ])
+    .await;
+    let invited: usize = answers.iter().map(|r| r.json()["invited"].as_array().unwrap().len()).sum();
+    assert_eq!(invited, 1, "one seat, one invitation");
+    let winner = answers.iter().find_map(|r| r.json()["invited"][0].as_str().map(str::to_string)).unwrap();
+    // The plan made smaller since: an invitation cannot be accepted into a full organization.
+    let token = support::mailed_token(t, &winner, "/invite/").await;
+    plan("trial").await;
+    let r = post(
+        &app,
+        "/api/invitations/accept_new",
+        &format!("token={token}&name=Late+Joiner&password=a+long+seat+passphrase"),
+        None,
+    )
+    .await;
+    assert_eq!(code(&r), (StatusCode::CONFLICT, "seats_full".into()), "{}", r.body);
+    assert_eq!(
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users WHERE email = $1")
+            .bind(&winner)
+            .fetch_one(&mut *t.db.conn().await.unwrap())
+            .await
+            .unwrap(),
+        0,
+        "nothing was created"
+    );
 });

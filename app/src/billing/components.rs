@@ -39,8 +39,8 @@ fn BillingDetails(billing: Billing) -> impl IntoView {
         Status::Suspended => suspension.map(|s| {
             view! {
                 <div class="alert alert-error" role="alert">
-                    <p><strong>"This workspace is suspended"</strong>" since " {s.since} "."</p>
-                    <p>"Reason given by Gatehouse: " {s.reason}</p>
+                    <p><strong>"This workspace is suspended"</strong>{format!(" since {} by {}.", s.since, s.by)}</p>
+                    <p>"Reason given: " {s.reason}</p>
                     <p>"Members cannot use it until it is reactivated. Contact support@gatehouse.test."</p>
                 </div>
             }

@@ -190,6 +190,8 @@ pub struct Transfer {
 pub struct Suspension {
     pub since: String,
     pub reason: String,
+    /// Who suspended it (the operator's address).
+    pub by: String,
 }
 
 /// The billing page.

@@ -18,6 +18,8 @@ pub struct SubscriptionRow {
     pub current_period_end: Option<i64>,
     pub suspended_at: Option<i64>,
     pub suspended_reason: Option<String>,
+    /// The operator who suspended it (their address).
+    pub suspended_by: Option<String>,
 }
 
 impl SubscriptionRow {
@@ -40,6 +42,7 @@ impl SubscriptionRow {
         (self.status == "suspended").then(|| Suspension {
             since: self.suspended_at.map(|at| format_local(at, tz)).unwrap_or_default(),
             reason: self.suspended_reason.clone().unwrap_or_default(),
+            by: self.suspended_by.clone().unwrap_or_else(|| "Gatehouse".into()),
         })
     }
 }
@@ -55,16 +58,42 @@ pub fn status_at(stored: &str, trial_ends_at: Option<i64>, period_end: Option<i6
     }
 }
 
-const SUBSCRIPTION_COLUMNS: &str =
-    "plan, status, payment_method, trial_ends_at, current_period_end, suspended_at, suspended_reason";
+const SUBSCRIPTION_COLUMNS: &str = "s.plan, s.status, s.payment_method, s.trial_ends_at, s.current_period_end, \
+     s.suspended_at, s.suspended_reason, u.email AS suspended_by";
 
 /// The organization's subscription (every organization has one; 404 otherwise).
 pub async fn find(conn: &mut Conn, org_id: &str) -> Result<SubscriptionRow> {
-    sqlx::query_as(&format!("SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE org_id = $1"))
+    sqlx::query_as(&format!(
+        "SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions s LEFT JOIN users u ON u.id = s.suspended_by \
+         WHERE s.org_id = $1"
+    ))
+    .bind(org_id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(AppError::NotFound)
+}
+
+/// The seats of the organization's plan, `None` when it has no subscription (organizations
+/// made by sign-up all have one).
+pub async fn seats(conn: &mut Conn, org_id: &str) -> Result<Option<i64>> {
+    let plan: Option<String> = sqlx::query_scalar("SELECT plan FROM subscriptions WHERE org_id = $1")
         .bind(org_id)
         .fetch_optional(&mut *conn)
-        .await?
-        .ok_or(AppError::NotFound)
+        .await?;
+    Ok(plan.map(|p| Plan::parse(&p).unwrap_or(Plan::Trial).limits().seats))
+}
+
+/// Seats taken: members, and open invitations (each holds the seat it would fill).
+pub async fn seats_taken(conn: &mut Conn, org_id: &str, now: i64) -> Result<i64> {
+    let members = seats_used(conn, org_id).await?;
+    let invited: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM invitations WHERE org_id = $1 AND status = 'pending' AND expires_at > $2",
+    )
+    .bind(org_id)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(members + invited)
 }
 
 /// Members of the organization (seats in use).
@@ -484,6 +513,7 @@ mod tests {
             current_period_end: None,
             suspended_at: None,
             suspended_reason: None,
+            suspended_by: None,
         };
         assert_eq!(row.status(99), Status::Trialing);
         assert_eq!(row.status(100), Status::PastDue);

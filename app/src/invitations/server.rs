@@ -196,6 +196,10 @@ pub async fn invite(
     within_daily_cap(conn, sender.org_id, emails.len() as i64, now).await?;
     let role = role(conn, sender.org_id, role_id).await?;
     may_invite_with(sender.inviter, &role)?;
+    // The plan's seats: members and open invitations each hold one (counted under the lock,
+    // so two batches at once cannot both take the last seat).
+    let seats = crate::billing::server::seats(conn, sender.org_id).await?;
+    let mut taken = crate::billing::server::seats_taken(conn, sender.org_id, now).await?;
     let mut batch = Batch { sent: Vec::new(), problems: Vec::new() };
     let mut seen = std::collections::HashSet::new();
     for raw in emails {
@@ -226,13 +230,20 @@ pub async fn invite(
         .bind(&email)
         .fetch_optional(&mut *conn)
         .await?;
+        if let Some((_, expires)) = &pending
+            && *expires > now
+        {
+            batch.problems.push(problem("already invited: resend the pending invitation instead"));
+            continue;
+        }
+        if seats.is_some_and(|seats| taken >= seats) {
+            batch.problems.push(problem("no seat left on the plan: remove someone or change the plan first"));
+            continue;
+        }
+        taken += 1;
         let (token, token_hash) = new_token();
         let expires_at = now + days * 86_400;
         let id = match pending {
-            Some((_, expires)) if expires > now => {
-                batch.problems.push(problem("already invited: resend the pending invitation instead"));
-                continue;
-            }
             // An expired invitation to the same address is renewed with the new terms.
             Some((id, _)) => {
                 sqlx::query(
@@ -477,6 +488,18 @@ pub async fn accept(conn: &mut Conn, invitation: &ByToken, user_id: &str, email:
                 "This invitation is for {}, but you are signed in as {email}. Sign out, then open the link again.",
                 invitation.email
             ),
+        ));
+    }
+    // Under the organization's lock: the seats counted here are still the seats when the
+    // member is added. The invitation holds a seat of its own, so only a plan made smaller
+    // since it was sent leaves it without one.
+    crate::db::lock_row(conn, crate::db::Locked::Organization, &invitation.org_id).await?;
+    if let Some(seats) = crate::billing::server::seats(conn, &invitation.org_id).await?
+        && crate::billing::server::seats_used(conn, &invitation.org_id).await? >= seats
+    {
+        return Err(AppError::conflict(
+            "seats_full",
+            "Every seat of this organization's plan is taken. Ask its owner to free one or change the plan.",
         ));
     }
     // Closed first, only if still pending: two tabs accepting at once cannot both win.

@@ -124,7 +124,7 @@ fn TenantDetails(detail: TenantDetail) -> impl IntoView {
             <dt>"Last activity (UTC)"</dt><dd>{tenant.last_active.unwrap_or_else(|| "never".into())}</dd>
         </dl>
         {suspension.map(|s| view! {
-            <p class="alert alert-error">"Suspended since " {s.since} ": " {s.reason}</p>
+            <p class="alert alert-error">{format!("Suspended since {} by {}: {}", s.since, s.by, s.reason)}</p>
         })}
         {step_up}
         <h2>"Bank transfers"</h2>
