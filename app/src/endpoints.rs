@@ -40,6 +40,12 @@ const fn reading(path: &'static str, summary: &'static str, requirement: Require
     Endpoint { path, summary, rule: Rule::Guarded(requirement), effect: Effect::Read }
 }
 
+/// A guarded endpoint that takes access away (revoking keys, removing members): open while
+/// the organization is past due, so a leaked key or a departing member can still be cut off.
+const fn revoking(path: &'static str, summary: &'static str, requirement: Requirement) -> Endpoint {
+    Endpoint { path, summary, rule: Rule::Guarded(requirement), effect: Effect::Revoke }
+}
+
 /// A guarded endpoint of the subscription itself: open whatever the organization's standing.
 const fn billing(path: &'static str, summary: &'static str, requirement: Requirement) -> Endpoint {
     Endpoint { path, summary, rule: Rule::Guarded(requirement), effect: Effect::Billing }
@@ -73,8 +79,8 @@ pub const ENDPOINTS: &[Endpoint] = &[
     reading(team::api::GetMember::PATH, "read a member", team::api::TEAM_READ),
     reading(team::api::ListAssignableRoles::PATH, "roles to assign", team::api::PICK_ROLE),
     guarded(team::api::ChangeMemberRole::PATH, "change a member's role", team::api::TEAM_MANAGE),
-    guarded(team::api::RemoveMember::PATH, "remove a member", team::api::TEAM_MANAGE),
-    guarded(team::api::ForceSignOut::PATH, "sign a member out", team::api::TEAM_MANAGE),
+    revoking(team::api::RemoveMember::PATH, "remove a member", team::api::TEAM_MANAGE),
+    revoking(team::api::ForceSignOut::PATH, "sign a member out", team::api::TEAM_MANAGE),
     guarded(team::api::OfferOwnership::PATH, "offer ownership to a member", team::api::TRANSFER),
     public(
         team::api::PendingOwnershipOffer::PATH,
@@ -87,7 +93,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     guarded(invitations::api::InvitePeople::PATH, "invite people", invitations::api::TEAM_INVITE),
     reading(invitations::api::ListInvitations::PATH, "list invitations", invitations::api::TEAM_INVITE),
     guarded(invitations::api::ResendInvitation::PATH, "resend an invitation", invitations::api::TEAM_INVITE),
-    guarded(invitations::api::RevokeInvitation::PATH, "revoke an invitation", invitations::api::TEAM_INVITE),
+    revoking(invitations::api::RevokeInvitation::PATH, "revoke an invitation", invitations::api::TEAM_INVITE),
     public(
         invitations::api::ShowInvitation::PATH,
         "what an invitation link leads to",
@@ -178,9 +184,9 @@ pub const ENDPOINTS: &[Endpoint] = &[
     guarded(
         api_keys::api::CreateApiKey::PATH,
         "make an API key (shown once; scopes within one's role)",
-        api_keys::api::API_KEYS_MANAGE,
+        api_keys::api::API_KEYS_CREATE,
     ),
-    guarded(api_keys::api::RevokeApiKey::PATH, "revoke an API key", api_keys::api::API_KEYS_MANAGE),
+    revoking(api_keys::api::RevokeApiKey::PATH, "revoke an API key", api_keys::api::API_KEYS_MANAGE),
     reading(platform::api::ListTenants::PATH, "operators: find tenants", platform::api::TENANTS_READ),
     reading(
         platform::api::GetTenant::PATH,

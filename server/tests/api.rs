@@ -14,7 +14,7 @@ use axum::body::Body;
 use http::{Request, StatusCode, header};
 use support::TestDb;
 use tower::ServiceExt;
-use web::{Reply, app, app_with_orders, events, post, reply, sign_in};
+use web::{Reply, app, app_with_orders, events, post, reply, sign_in, step_up};
 
 async fn call(
     app: &Router,
@@ -143,6 +143,10 @@ db_test!(a_key_never_exceeds_its_maker_and_leaves_with_them, |t| {
     let app = app_with_orders(t).await;
     // Acme's admin holds orders.read but not orders.write: no key of theirs can.
     let admin = sign_in(&app, t, "admin@acme.test").await;
+    // A key outlives the session and counts as verified: making one needs step-up.
+    let r = post(&app, "/api/api_keys/create", "name=x&scopes%5B0%5D=orders.read&days=30", Some(&admin)).await;
+    assert_eq!((r.status, r.json()["code"].clone()), (StatusCode::FORBIDDEN, serde_json::json!("step_up_required")));
+    let admin = step_up(&app, &admin).await;
     let r = post(&app, "/api/api_keys/create", "name=x&scopes%5B0%5D=orders.write&days=30", Some(&admin)).await;
     assert_eq!((r.status, r.json()["code"].clone()), (StatusCode::FORBIDDEN, serde_json::json!("scope_beyond_role")));
     let r = post(&app, "/api/api_keys/create", "name=x&scopes%5B0%5D=orders.read&days=400", Some(&admin)).await;
@@ -219,6 +223,13 @@ db_test!(the_tenant_gate_holds_for_keys_and_writes_are_idempotent, |t| {
     assert_eq!(r.json()["field"], "order.placed_at");
     let r = call(&app, "POST", "/v1/orders", Some(&key), Some("{not json"), &[]).await;
     assert_eq!(problem(&r).0, StatusCode::BAD_REQUEST);
+    // Quantities and totals are bounded (the rollups' sums cannot overflow).
+    let huge = order.replace("\"quantity\":1", "\"quantity\":2000000");
+    let r = call(&app, "POST", "/v1/orders", Some(&key), Some(&huge), &[]).await;
+    assert_eq!(
+        (problem(&r), r.json()["field"].clone()),
+        ((StatusCode::BAD_REQUEST, "invalid_input".into()), serde_json::json!("order.items"))
+    );
     assert_eq!(orders().await, before + 2);
 
     // Past due: reads 200, writes 402. Suspended: 403 for both.
@@ -227,6 +238,17 @@ db_test!(the_tenant_gate_holds_for_keys_and_writes_are_idempotent, |t| {
     assert_eq!(get(&app, "/v1/invoices", &key).await.status, StatusCode::OK);
     let r = call(&app, "POST", "/v1/orders", Some(&key), Some(order), &[]).await;
     assert_eq!(problem(&r), (StatusCode::PAYMENT_REQUIRED, "payment_required".into()));
+    // Access can still be taken away while the bill is late: a leaked key is revoked.
+    let leaked = key_for(t, "acme-retail", "owner@acme.test", "orders.read").await;
+    let owner = sign_in(&app, t, "owner@acme.test").await;
+    let leaked_id: String = sqlx::query_scalar("SELECT id FROM api_keys WHERE secret_hash = $1")
+        .bind(app::api_keys::token::hash(&leaked))
+        .fetch_one(&mut *t.db.conn().await.unwrap())
+        .await
+        .unwrap();
+    let r = post(&app, "/api/api_keys/revoke", &format!("key_id={leaked_id}"), Some(&owner)).await;
+    assert!(r.status.is_success() || r.status.is_redirection(), "{}", r.body);
+    assert_eq!(problem(&get(&app, "/v1/orders", &leaked).await).0, StatusCode::UNAUTHORIZED);
     execute(t, &format!("UPDATE subscriptions SET status = 'suspended' WHERE org_id = {acme}")).await;
     assert_eq!(problem(&get(&app, "/v1/invoices", &key).await), (StatusCode::FORBIDDEN, "tenant_suspended".into()));
     let r = call(&app, "POST", "/v1/orders", Some(&key), Some(order), &[]).await;
@@ -301,11 +323,14 @@ db_test!(keys_read_analytics_only_with_the_analytics_scopes_and_each_read_is_aud
     // A key without analytics scopes reads no analytics, whatever its maker may.
     let orders_only = key_for(t, "acme-retail", "owner@acme.test", "orders.read").await;
     assert_eq!(get(&app, "/v1/analytics/summary", &orders_only).await.status, StatusCode::FORBIDDEN);
-    // Customers: masked without customers.pii.read.
+    // Customers as the finance pages have them: invoices.read, masked without customers.pii.read.
     let r = get(&app, "/v1/customers?limit=5", &orders_only).await;
+    assert_eq!(problem(&r), (StatusCode::FORBIDDEN, "permission_required".into()));
+    let invoices = key_for(t, "acme-retail", "owner@acme.test", "invoices.read").await;
+    let r = get(&app, "/v1/customers?limit=5", &invoices).await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.json()["data"].as_array().unwrap().iter().all(|c| c["masked"] == true));
-    let r = get(&app, "/v1/customers?limit=0", &orders_only).await;
+    let r = get(&app, "/v1/customers?limit=0", &invoices).await;
     assert_eq!(problem(&r), (StatusCode::BAD_REQUEST, "invalid_input".into()));
     // Another tenant's invoice is not found.
     let globex_invoice: String = sqlx::query_scalar(
@@ -314,7 +339,6 @@ db_test!(keys_read_analytics_only_with_the_analytics_scopes_and_each_read_is_aud
     .fetch_one(&mut *t.db.conn().await.unwrap())
     .await
     .unwrap();
-    let invoices = key_for(t, "acme-retail", "owner@acme.test", "invoices.read").await;
     let r = get(&app, &format!("/v1/invoices/{globex_invoice}"), &invoices).await;
     assert_eq!(problem(&r), (StatusCode::NOT_FOUND, "not_found".into()));
 });

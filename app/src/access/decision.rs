@@ -64,6 +64,9 @@ pub enum Effect {
     Read,
     /// Changes something.
     Write,
+    /// Takes access away (revokes a key, removes a member, ends sessions): open while past
+    /// due, so nobody keeps access because a bill is late.
+    Revoke,
     /// Sees or pays the subscription: allowed whatever the standing, so a tenant can pay.
     Billing,
 }
@@ -73,7 +76,7 @@ pub enum Effect {
 /// (402); a suspended one is refused everything but billing (403).
 pub fn tenant_gate(org: &OrgAccess, effect: Effect) -> Result<(), Denial> {
     match (org.standing, effect) {
-        (_, Effect::Billing) | (Standing::Good, _) | (Standing::PastDue, Effect::Read) => Ok(()),
+        (_, Effect::Billing) | (Standing::Good, _) | (Standing::PastDue, Effect::Read | Effect::Revoke) => Ok(()),
         (Standing::PastDue, Effect::Write) => Err(Denial::PaymentRequired),
         (Standing::Suspended, _) => Err(Denial::TenantSuspended),
     }
@@ -375,12 +378,14 @@ pub(crate) mod tests {
         }
         org.standing = Standing::PastDue;
         assert_eq!(tenant_gate(&org, Effect::Read), Ok(()));
+        assert_eq!(tenant_gate(&org, Effect::Revoke), Ok(()), "access can always be taken away");
         assert_eq!(tenant_gate(&org, Effect::Write), Err(Denial::PaymentRequired));
         assert_eq!(tenant_gate(&org, Effect::Billing), Ok(()));
         assert_eq!(Denial::PaymentRequired.status(), 402);
         org.standing = Standing::Suspended;
         assert_eq!(tenant_gate(&org, Effect::Read), Err(Denial::TenantSuspended));
         assert_eq!(tenant_gate(&org, Effect::Write), Err(Denial::TenantSuspended));
+        assert_eq!(tenant_gate(&org, Effect::Revoke), Err(Denial::TenantSuspended));
         assert_eq!(tenant_gate(&org, Effect::Billing), Ok(()));
         assert_eq!(Denial::TenantSuspended.status(), 403);
     }

@@ -108,21 +108,30 @@ pub struct NewOrder {
 
 /// The most lines an order has.
 pub const MAX_ITEMS: usize = 100;
+/// The most of one product in an order line.
+pub const MAX_QUANTITY: i64 = 1_000_000;
+/// The largest order total in minor units (a hundred billion in major units): beyond any real
+/// order, and small enough that the rollups' sums cannot overflow.
+pub const MAX_TOTAL: i64 = 10_000_000_000_000;
 
 impl NewOrder {
     /// The order's total, refused (400 naming `field`) when it has no lines, too many, a
-    /// quantity below one, a negative price, or sums beyond what money can hold.
+    /// quantity outside 1..=[`MAX_QUANTITY`], a negative price, or a total over [`MAX_TOTAL`].
     pub fn total(&self, field: &str) -> Result<i64> {
         if self.items.is_empty() || self.items.len() > MAX_ITEMS {
             return Err(AppError::invalid(field, format!("An order has between 1 and {MAX_ITEMS} items.")));
         }
         self.items.iter().try_fold(0i64, |sum, item| {
-            if item.quantity < 1 || item.unit_price < 0 {
-                return Err(AppError::invalid(field, "Quantities are at least 1 and prices are not negative."));
+            if !(1..=MAX_QUANTITY).contains(&item.quantity) || item.unit_price < 0 {
+                return Err(AppError::invalid(
+                    field,
+                    "Quantities are whole numbers from 1 to 1,000,000 and prices are not negative.",
+                ));
             }
             item.quantity
                 .checked_mul(item.unit_price)
                 .and_then(|line| sum.checked_add(line))
+                .filter(|total| *total <= MAX_TOTAL)
                 .ok_or_else(|| AppError::invalid(field, "The order's total is too large."))
         })
     }

@@ -13,8 +13,12 @@ use {
     serde_json::json,
 };
 
-/// Making, listing and revoking the organization's keys.
+/// Listing and revoking the organization's keys.
 pub const API_KEYS_MANAGE: Requirement = Requirement::all(&[Permission::ApiKeysManage]);
+
+/// Making a key: also a fresh verification (step-up), since a key outlives the session and
+/// counts as verified wherever step-up guards data.
+pub const API_KEYS_CREATE: Requirement = API_KEYS_MANAGE.with_step_up();
 
 /// The organization's keys, and the scopes the caller may give a new one.
 #[server(prefix = "/api", endpoint = "api_keys")]
@@ -39,7 +43,7 @@ pub async fn create_api_key(
     #[server(default)] scopes: Vec<String>,
     days: String,
 ) -> Result<CreatedKey, AppError> {
-    let cx = guard(&API_KEYS_MANAGE).await?;
+    let cx = guard(&API_KEYS_CREATE).await?;
     let key = server::NewKey::parse(&name, &scopes, &days, cx.access.delegable)?;
     let mut tx = cx.state.db.begin().await?;
     let made = server::create(&mut tx, cx.org_id(), cx.user_id(), &key, cx.now).await?;

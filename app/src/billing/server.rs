@@ -286,6 +286,16 @@ struct Recorded {
     confirmed_by_email: Option<String>,
 }
 
+/// The transfer recorded under `reference`, anywhere.
+async fn recorded(tx: &mut Conn, reference: &str) -> Result<Option<Recorded>> {
+    Ok(sqlx::query_as(
+        "SELECT id, org_id, status, confirmed_at, confirmed_by_email FROM bank_transfers WHERE reference = $1",
+    )
+    .bind(reference)
+    .fetch_optional(&mut *tx)
+    .await?)
+}
+
 /// Confirms the bank transfer `reference` for `org_id`, once: the first confirmation marks
 /// it confirmed (recording it if the tenant had not), activates the subscription and extends
 /// its period by the months paid; any later one — the same operator again or another at the
@@ -296,13 +306,25 @@ pub async fn confirm_transfer(tx: &mut Conn, org_id: &str, confirm: &Confirm<'_>
         return Err(AppError::NotFound);
     }
     let input = confirm.transfer;
-    let existing: Option<Recorded> = sqlx::query_as(
-        "SELECT id, org_id, status, confirmed_at, confirmed_by_email FROM bank_transfers WHERE reference = $1",
-    )
-    .bind(&input.reference)
-    .fetch_optional(&mut *tx)
-    .await?;
     let subscription = find(tx, org_id).await?;
+    // The transfer as recorded, or recorded now. A tenant's own submission of the same
+    // reference can land between the look and the insert (it takes no lock): then it is read
+    // again, as if it had been there first.
+    let mut existing = recorded(tx, &input.reference).await?;
+    if existing.is_none() {
+        sqlx::query(
+            "INSERT INTO bank_transfers (id, org_id, reference, status, submitted_at) \
+             VALUES ($1, $2, $3, 'pending', $4) ON CONFLICT (reference) DO NOTHING",
+        )
+        .bind(new_id())
+        .bind(org_id)
+        .bind(&input.reference)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        // Inserted now or by that submission: the row is there either way.
+        existing = recorded(tx, &input.reference).await?;
+    }
     let transfer_id = match existing {
         Some(recorded) if recorded.org_id != org_id => {
             return Err(AppError::conflict(
@@ -321,20 +343,7 @@ pub async fn confirm_transfer(tx: &mut Conn, org_id: &str, confirm: &Confirm<'_>
             });
         }
         Some(recorded) => recorded.id,
-        None => {
-            let id = new_id();
-            sqlx::query(
-                "INSERT INTO bank_transfers (id, org_id, reference, status, submitted_at) \
-                 VALUES ($1, $2, $3, 'pending', $4)",
-            )
-            .bind(&id)
-            .bind(org_id)
-            .bind(&input.reference)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            id
-        }
+        None => return Err(AppError::conflict("transfer_changed", "The transfer changed meanwhile; try again.")),
     };
     let period_start = subscription.current_period_end.filter(|end| *end > now).unwrap_or(now);
     let period_end = period_start + confirm.months * MONTH_SECS;

@@ -59,8 +59,9 @@ pub async fn get_tenant(id: String) -> Result<TenantDetail, AppError> {
         }
     };
     let mut tx = cx.state.db.begin().await?;
-    audit::record(&mut tx, &cx.event("platform.tenant.view", Outcome::Allowed).target("organization", &id), cx.now)
-        .await?;
+    // On the platform's chain, whatever organization the operator is in themselves.
+    let event = cx.event("platform.tenant.view", Outcome::Allowed).org(None).target("organization", &id);
+    audit::record(&mut tx, &event, cx.now).await?;
     tx.commit().await?;
     Ok(detail)
 }

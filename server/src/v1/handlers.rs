@@ -31,8 +31,10 @@ pub fn routes() -> OpenApiRouter<app::state::AppState> {
         .routes(routes!(products_sold_daily))
 }
 
-const CUSTOMERS_READ: Requirement = Requirement::any(&[Permission::OrdersRead, Permission::InvoicesRead]);
-const CUSTOMERS_WRITE: Requirement = Requirement::any(&[Permission::OrdersWrite, Permission::InvoicesCreate]);
+/// Customers as the finance pages have them: listing needs `invoices.read`, adding
+/// `invoices.create` too.
+const CUSTOMERS_READ: Requirement = app::finance::policy::INVOICES_READ;
+const CUSTOMERS_WRITE: Requirement = app::finance::policy::INVOICES_CREATE;
 const ORDERS_READ: Requirement = Requirement::all(&[Permission::OrdersRead]);
 const ORDERS_WRITE: Requirement = Requirement::all(&[Permission::OrdersWrite]);
 const INVOICES_READ: Requirement = Requirement::all(&[Permission::InvoicesRead]);
@@ -85,7 +87,7 @@ pub struct CustomerPage {
     pub next: Option<String>,
 }
 
-/// Customers by id, a page at a time. Needs `orders.read` or `invoices.read`; personal
+/// Customers by id, a page at a time. Needs `invoices.read`; personal
 /// details are shown with `customers.pii.read` (each such page is audited), masked otherwise.
 #[utoipa::path(get, path = "/v1/customers", tag = "customers", params(PageQuery),
     responses((status = 200, body = CustomerPage), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
@@ -149,7 +151,7 @@ pub struct Created {
     pub id: String,
 }
 
-/// Adds a customer. Needs `orders.write` or `invoices.create`. Accepts `Idempotency-Key`.
+/// Adds a customer. Needs `invoices.read` and `invoices.create`. Accepts `Idempotency-Key`.
 #[utoipa::path(post, path = "/v1/customers", tag = "customers", request_body = NewCustomerBody,
     params(("Idempotency-Key" = Option<String>, Header, description = "Answer this request once; replay the answer for 24 hours")),
     responses((status = 201, body = Created), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
@@ -179,7 +181,7 @@ async fn create_customer(
 pub struct OrderItemBody {
     /// The product's SKU in this organization.
     pub sku: String,
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, maximum = 1000000)]
     pub quantity: i64,
     /// In minor units of the organization's currency; the product's list price when absent.
     #[schema(minimum = 0)]
