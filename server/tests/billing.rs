@@ -295,6 +295,13 @@ db_test!(a_plan_holds_its_seats_counting_open_invitations_also_under_concurrent_
     ])
     .await;
     assert!(answers.iter().all(|r| r.json()["invited"].as_array().unwrap().is_empty()));
+    // An expired invitation holds no seat: sending it again would take one there is not.
+    let expired: String = sqlx::query_scalar("SELECT id FROM invitations WHERE email = 'late.joiner@example.test'")
+        .fetch_one(&mut *t.db.conn().await.unwrap())
+        .await
+        .unwrap();
+    let r = post(&app, "/api/invitations/resend", &format!("invitation_id={expired}"), Some(&owner)).await;
+    assert_eq!(code(&r), (StatusCode::CONFLICT, "seats_full".into()), "{}", r.body);
     // A seat freed (an invitation revoked), two at once again: exactly one is invited.
     let revoked: String = sqlx::query_scalar("SELECT id FROM invitations WHERE email = 'seat-0@example.test'")
         .fetch_one(&mut *t.db.conn().await.unwrap())

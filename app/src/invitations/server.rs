@@ -352,11 +352,12 @@ struct Pending {
     message: String,
     days_valid: i64,
     role_id: String,
+    expires_at: i64,
 }
 
 async fn pending(conn: &mut Conn, org_id: &str, id: &str) -> Result<Pending> {
     let row: Pending = sqlx::query_as(
-        "SELECT email, status, message, days_valid, role_id FROM invitations WHERE id = $1 AND org_id = $2",
+        "SELECT email, status, message, days_valid, role_id, expires_at FROM invitations WHERE id = $1 AND org_id = $2",
     )
     .bind(id)
     .bind(org_id)
@@ -378,6 +379,16 @@ pub async fn resend(conn: &mut Conn, sender: &Sender<'_>, id: &str, now: i64) ->
     // A fresh link is a fresh offer of the role: the resender must be able to give it now.
     may_invite_with(sender.inviter, &role)?;
     within_daily_cap(conn, sender.org_id, 1, now).await?;
+    // An expired invitation holds no seat: sending it again takes one, if one is left.
+    if p.expires_at <= now
+        && let Some(seats) = crate::billing::server::seats(conn, sender.org_id).await?
+        && crate::billing::server::seats_taken(conn, sender.org_id, now).await? >= seats
+    {
+        return Err(AppError::conflict(
+            "seats_full",
+            "Every seat of the plan is taken (members and open invitations): remove someone or change the plan first.",
+        ));
+    }
     let (token, token_hash) = new_token();
     let expires_at = now + p.days_valid * 86_400;
     sqlx::query(
