@@ -2,6 +2,7 @@
 //! the command-line interface around them.
 
 pub mod bench_analytics;
+pub mod bench_bare;
 pub mod bench_ratelimit;
 pub mod demo;
 pub mod demo_analytics;

@@ -81,6 +81,14 @@ enum Command {
         #[arg(long, default_value_t = 32)]
         tasks: usize,
     },
+    /// Serve a fixed HTML page of `--bytes` from a bare axum handler (no middleware, session
+    /// or database): the yardstick of `bench/ssr.sh`. Needs no configuration.
+    BenchBare {
+        #[arg(long, default_value = "127.0.0.1:3199")]
+        addr: SocketAddr,
+        #[arg(long, default_value_t = 16_384)]
+        bytes: usize,
+    },
     /// Check the audit log's hash chains and report the first broken link of each.
     VerifyAudit {
         /// Only this organization's chain (its id), or `platform`.
@@ -121,6 +129,15 @@ async fn main() -> ExitCode {
     if let Some(Command::Privileges) = cli.command {
         print!("{}", app::endpoints::privilege_matrix_markdown());
         return ExitCode::SUCCESS;
+    }
+    if let Some(Command::BenchBare { addr, bytes }) = cli.command {
+        return match server::bench_bare::serve(addr, bytes).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("gatehouse: {error}");
+                ExitCode::FAILURE
+            }
+        };
     }
     let config = match Config::from_env() {
         Ok(config) => config,
@@ -281,7 +298,7 @@ async fn run(command: Command, config: Config) -> Result<(), Box<dyn std::error:
             }
             Err(format!("{} chain(s) broken", report.broken.len()).into())
         }
-        Command::Privileges => Ok(()),
+        Command::Privileges | Command::BenchBare { .. } => Ok(()),
     }
 }
 

@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# Server-rendered pages side by side with a bare axum handler, on a release build: the bare
+# handler (`gatehouse bench-bare`, no middleware, session or database) serves a page of the
+# size of the authenticated home page; then each main page is loaded by its usual user —
+# `/` (member, password), `/settings/team` (owner, TOTP), `/finance/invoices` (finance,
+# TOTP), `/analytics` (analyst, TOTP, then a step-up by PIN). Prints each one's req/s, p50,
+# p99 and its share of the bare handler's rate, and the server's peak RSS under that load.
+#
+#   bench/ssr.sh [sqlite] [postgres]    (default both; DURATION=15s CONNECTIONS=32;
+#                                        NO_BUILD=1 uses the release build that is there)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+backends=("$@")
+[ ${#backends[@]} -gt 0 ] || backends=(sqlite postgres)
+duration=${DURATION:-15s}
+connections=${CONNECTIONS:-32}
+port=3100
+bare_port=3199
+origin="http://127.0.0.1:$port"
+
+step "tools"
+ensure_rust_tools
+ensure_node_modules
+command -v wrk >/dev/null || apt_install wrk
+if [ -z "${NO_BUILD:-}" ]; then
+  step "release build"
+  # Debian's wasm-opt breaks hydration; the npm binaryen one is first on PATH.
+  (unset RUSTFLAGS; PATH="$PWD/end2end/node_modules/.bin:$PATH" cargo leptos build --release)
+fi
+mkdir -p target/bench bench/results
+ensure_secret_key target/bench/secret.key
+report="bench/results/$(date -u +%Y%m%dT%H%M%SZ)-ssr.txt"
+{
+  echo "Gatehouse SSR pages beside a bare axum handler, $(date -u), $(nproc) cores, wrk -t2 -c$connections -d$duration"
+  echo "git $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+} | tee "$report"
+
+# wrk's latency ("812.00us", "1.20ms", "1.01s") in milliseconds.
+ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'; }
+
+bare_rps=
+# measure TITLE URL [COOKIE]: loads URL, appends wrk's report, prints one row of the table.
+measure() {
+  local title=$1 url=$2 cookie=${3:-} out rps p50 p99 share
+  local args=(--latency -t2 -c"$connections" -d"$duration")
+  [ -z "$cookie" ] || args+=(-H "Cookie: $cookie")
+  out=$(wrk "${args[@]}" "$url")
+  printf '\n### %s\n%s\n' "$title" "$out" >> "$report"
+  if grep -q 'Non-2xx' <<<"$out"; then
+    echo "$title: some answers were not 2xx" >&2
+    grep 'Non-2xx' <<<"$out" >&2
+    exit 1
+  fi
+  rps=$(awk '/^Requests\/sec/ { printf "%.0f", $2 }' <<<"$out")
+  p50=$(ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")")
+  p99=$(ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")
+  [ -n "$bare_rps" ] || bare_rps=$rps
+  share=$(awk -v a="$rps" -v b="$bare_rps" 'BEGIN { printf "%.1f %%", 100 * a / b }')
+  printf '| %s | %s | %s | %s | %s |\n' "$title" "$rps" "$p50" "$p99" "$share" | tee -a "$report.table"
+}
+
+# sign_in EMAIL [totp] [step-up]: the session cookie (name=value) of a fresh sign-in.
+sign_in() {
+  local email=$1 jar=target/bench/cookies-$1.txt
+  rm -f "$jar"
+  curl -fs -o /dev/null -c "$jar" -H "Origin: $origin" \
+    --data "email=${email/@/%40}&password=correct-horse-battery-staple" "$origin/api/auth/sign_in"
+  if [ "${2:-}" = totp ]; then
+    local code
+    code=$(python3 - <<'PY'
+import base64, hashlib, hmac, struct, time
+key = base64.b32decode("GATEHOUSEDEMOTOTPSECRET234567XYZ")
+mac = hmac.new(key, struct.pack(">Q", int(time.time()) // 30), hashlib.sha1).digest()
+o = mac[-1] & 15
+print("%06d" % ((struct.unpack(">I", mac[o:o + 4])[0] & 0x7fffffff) % 1000000))
+PY
+)
+    curl -fs -o /dev/null -b "$jar" -c "$jar" -H "Origin: $origin" --data "code=$code" "$origin/api/auth/mfa"
+  fi
+  if [ "${3:-}" = step-up ]; then
+    curl -fs -o /dev/null -b "$jar" -c "$jar" -H "Origin: $origin" \
+      --data "password=correct-horse-battery-staple&pin=482913" "$origin/api/security/pin"
+    curl -fs -o /dev/null -b "$jar" -c "$jar" -H "Origin: $origin" \
+      --data "method=pin&code=482913&next=/" "$origin/api/security/step_up"
+  fi
+  awk '$6 ~ /gh_session$/ { print $6 "=" $7 }' "$jar"
+}
+
+# page_ok URL COOKIE: the page answers 200 itself (not a redirect to sign in or step up).
+page_ok() {
+  local status
+  status=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $2" "$1")
+  [ "$status" = 200 ] || { echo "$1 answered $status, not 200" >&2; exit 1; }
+}
+
+for backend in "${backends[@]}"; do
+  case $backend in
+    sqlite)
+      rm -f target/bench/gatehouse.db*
+      url="sqlite://target/bench/gatehouse.db"
+      ;;
+    postgres)
+      ensure_postgres
+      admin=${GATEHOUSE_TEST_POSTGRES_URL:-postgres://postgres:postgres@127.0.0.1:5432/postgres}
+      psql "$admin" -qc "DROP DATABASE IF EXISTS gatehouse_bench WITH (FORCE)"
+      psql "$admin" -qc "CREATE DATABASE gatehouse_bench"
+      url="${admin%/*}/gatehouse_bench"
+      ;;
+    *) echo "usage: bench/ssr.sh [sqlite] [postgres]" >&2; exit 2 ;;
+  esac
+  step "$backend"
+  export DATABASE_URL=$url GATEHOUSE_PUBLIC_URL=$origin LEPTOS_SITE_ADDR="127.0.0.1:$port" RUST_LOG=warn
+  ./target/release/gatehouse seed-demo >/dev/null
+  require_free_port "$port"
+  ./target/release/gatehouse serve > "target/bench/server-$backend.log" 2>&1 &
+  server=$!
+  trap 'kill $server 2>/dev/null || true' EXIT
+  for _ in $(seq 1 50); do curl -fs "$origin/healthz" >/dev/null && break; sleep 0.2; done
+
+  member=$(sign_in member@acme.test)
+  owner=$(sign_in owner@acme.test totp)
+  finance=$(sign_in finance@acme.test totp)
+  analyst=$(sign_in analyst@acme.test totp step-up)
+  for pair in "/:$member" "/settings/team:$owner" "/finance/invoices:$finance" "/analytics:$analyst"; do
+    page_ok "$origin${pair%%:*}" "${pair#*:}"
+  done
+  size=$(curl -s -H "Cookie: $member" "$origin/" | wc -c)
+
+  # The bare handler, the same size, alone on the machine.
+  require_free_port "$bare_port"
+  ./target/release/gatehouse bench-bare --addr "127.0.0.1:$bare_port" --bytes "$size" &
+  bare=$!
+  for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$bare_port/" >/dev/null && break; sleep 0.1; done
+  rm -f "$report.table"
+  bare_rps=
+  printf '\n## %s (home page: %s bytes)\n\n| page | req/s | p50 ms | p99 ms | of bare |\n|---|---|---|---|---|\n' \
+    "$backend" "$size" | tee -a "$report.table"
+  measure "bare axum handler" "http://127.0.0.1:$bare_port/"
+  kill $bare; wait $bare 2>/dev/null || true
+
+  measure "/ (member)" "$origin/" "$member"
+  measure "/settings/team (owner)" "$origin/settings/team" "$owner"
+  measure "/finance/invoices (finance)" "$origin/finance/invoices" "$finance"
+  measure "/analytics (analyst, stepped up)" "$origin/analytics" "$analyst"
+  peak=$(awk '/^VmHWM/ { printf "%.1f MiB", $2 / 1024 }' "/proc/$server/status")
+  echo "peak RSS of the server: $peak" | tee -a "$report.table"
+  kill $server; wait $server 2>/dev/null || true
+  cat "$report.table" >> "$report"
+done
+rm -f "$report.table"
+echo "report: $report"
