@@ -112,7 +112,9 @@ pub async fn server_fn_error_status(request: Request, next: Next) -> Response {
 }
 
 /// Security headers on every response; `Cache-Control: no-store` on everything but the
-/// static bundles (pages and API answers are per-user).
+/// static bundles (pages and API answers are per-user). The bundles are kept by the browser
+/// but revalidated before each use (`no-cache`, answered 304 while unchanged): a returning
+/// browser downloads nothing, and a new build is picked up at once (their names carry no hash).
 pub async fn security_headers(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let is_static = request.uri().path().starts_with("/pkg/");
     // Every response that may be a page gets a fresh nonce; the page's scripts carry it.
@@ -139,7 +141,11 @@ pub async fn security_headers(State(state): State<AppState>, mut request: Reques
     set(headers, HeaderName::from_static("cross-origin-opener-policy"), "same-origin");
     // Pages have their nonce policy (above); everything else gets the strictest one.
     set(headers, header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'");
-    if !is_static {
+    if is_static {
+        set(headers, header::CACHE_CONTROL, "no-cache");
+        // The same path answers brotli, gzip or plain bytes by the request's Accept-Encoding.
+        headers.append(header::VARY, HeaderValue::from_static("accept-encoding"));
+    } else {
         set(headers, header::CACHE_CONTROL, "no-store");
     }
     if state.config.secure_cookies {

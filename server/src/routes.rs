@@ -18,12 +18,15 @@ pub fn router(state: AppState) -> Router {
     let page_state = state.clone();
     let fallback_state = state.clone();
     let options = state.leptos_options.clone();
-    // The wasm, JS and CSS bundles, with conditional requests answered properly (304); the
+    // The wasm, JS and CSS bundles: the brotli or gzip copy made at build time when the
+    // browser takes it (`cargo leptos build --release --precompress`), conditional requests
+    // answered with 304 (see `middleware::security_headers` for their cache policy). The
     // Leptos fallback below would render a page for anything but a 200.
     let pkg = format!("{}/{}", options.site_root, options.site_pkg_dir);
+    let bundles = tower_http::services::ServeDir::new(pkg).precompressed_br().precompressed_gzip();
     Router::new()
         .route("/healthz", get(health))
-        .nest_service(&format!("/{}", options.site_pkg_dir), tower_http::services::ServeDir::new(pkg))
+        .nest_service(&format!("/{}", options.site_pkg_dir), bundles)
         .route(app::audit::api::EXPORT_PATH, post(crate::export::audit_csv))
         .route(app::audit::api::CHECKPOINT_PATH, post(crate::export::audit_checkpoint))
         .route(app::finance::api::EXPORT_PATH, post(crate::export::invoices_csv))

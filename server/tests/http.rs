@@ -488,3 +488,64 @@ db_test!(owners_keep_the_log_as_long_as_they_choose_and_take_signed_checkpoints,
     assert_eq!(post(&app, "/api/audit/checkpoint", "", Some(&member)).await.status, StatusCode::FORBIDDEN);
     assert_eq!(post(&app, "/api/audit/retention/set", "days=90", Some(&member)).await.status, StatusCode::FORBIDDEN);
 });
+
+db_test!(bundles_are_served_precompressed_and_revalidated_pages_never_stored, |t| {
+    use leptos::prelude::LeptosOptions;
+    // A site as `cargo leptos build --release --precompress` leaves it: each bundle beside its
+    // brotli and gzip copies (told apart here by their bytes).
+    let site = std::env::temp_dir().join(format!("gatehouse-site-{}", app::db::new_id()));
+    let pkg = site.join("pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    std::fs::write(pkg.join("gatehouse.wasm"), b"the wasm itself").unwrap();
+    std::fs::write(pkg.join("gatehouse.wasm.br"), b"the wasm, brotli").unwrap();
+    std::fs::write(pkg.join("gatehouse.wasm.gz"), b"the wasm, gzip").unwrap();
+    std::fs::write(pkg.join("gatehouse.css"), b"body{}").unwrap();
+    let options =
+        LeptosOptions::builder().output_name("gatehouse").site_root(site.to_string_lossy().to_string()).build();
+    let app = server::routes::router(app::state::AppState::new(options, t.db.clone(), t.config()));
+    let fetch = |encodings: &'static str, since: Option<String>| {
+        let app = app.clone();
+        async move {
+            let mut request = Request::get("/pkg/gatehouse.wasm").header(header::ACCEPT_ENCODING, encodings);
+            if let Some(since) = since {
+                request = request.header(header::IF_MODIFIED_SINCE, since);
+            }
+            reply(app.oneshot(request.body(Body::empty()).unwrap()).await.unwrap()).await
+        }
+    };
+
+    let r = fetch("gzip, deflate, br, zstd", None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body, "the wasm, brotli");
+    assert_eq!(r.header(header::CONTENT_ENCODING), "br");
+    assert_eq!(r.header(header::CONTENT_TYPE), "application/wasm");
+    assert!(r.header(header::VARY).to_ascii_lowercase().contains("accept-encoding"), "{:?}", r.headers);
+    // Kept, but asked about again before each use: a new build is picked up at once.
+    assert_eq!(r.header(header::CACHE_CONTROL), "no-cache");
+    let modified = r.header(header::LAST_MODIFIED).to_string();
+    assert!(!modified.is_empty(), "a validator to revalidate with");
+
+    let r = fetch("gzip", None).await;
+    assert_eq!((r.body.as_str(), r.header(header::CONTENT_ENCODING)), ("the wasm, gzip", "gzip"));
+    let r = fetch("identity", None).await;
+    assert_eq!((r.body.as_str(), r.header(header::CONTENT_ENCODING)), ("the wasm itself", ""));
+
+    // A returning browser downloads nothing: its copy is still good.
+    let r = fetch("gzip, deflate, br, zstd", Some(modified)).await;
+    assert_eq!(r.status, StatusCode::NOT_MODIFIED);
+    assert!(r.body.is_empty());
+
+    // A file with no compressed copy is served as it is; pages are never stored.
+    let css = reply(
+        app.clone()
+            .oneshot(
+                Request::get("/pkg/gatehouse.css").header(header::ACCEPT_ENCODING, "br").body(Body::empty()).unwrap(),
+            )
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!((css.status, css.body.as_str(), css.header(header::CONTENT_ENCODING)), (StatusCode::OK, "body{}", ""));
+    assert_eq!(get(&app, "/login", None).await.header(header::CACHE_CONTROL), "no-store");
+    std::fs::remove_dir_all(&site).unwrap();
+});
