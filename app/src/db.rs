@@ -26,8 +26,12 @@ pub struct Tx {
 }
 
 impl Tx {
+    /// Commits; whatever the request loaded of the caller's access before is then loaded
+    /// again by the next guard (the transaction may have changed it).
     pub async fn commit(self) -> Result<(), sqlx::Error> {
-        self.tx.commit().await
+        let committed = self.tx.commit().await;
+        crate::request::access_changed();
+        committed
     }
 
     pub async fn rollback(self) -> Result<(), sqlx::Error> {

@@ -294,6 +294,7 @@ impl Column {
             mfa_enrolled: true,
             mfa_verified,
             step_up,
+            step_up_until: None,
         }
     }
 }

@@ -71,6 +71,21 @@ fn forwarded_client(headers: &HeaderMap, trusted: usize) -> Option<IpAddr> {
     std::str::from_utf8(entry).ok()?.trim().parse().ok()
 }
 
+/// What a request does when the caller's access may have changed in it: set once per request
+/// by the guard's memo ([`crate::access::provide_request_memo`]), so that a guard later in the
+/// same request loads the access again instead of reusing the earlier load.
+#[derive(Clone)]
+pub struct OnAccessChange(pub std::sync::Arc<dyn Fn() + Send + Sync>);
+
+/// Tells the current request that the caller's access may have changed: called when a write
+/// transaction commits (a sign-in, an organization switch, a role change, a step-up all do)
+/// and when a session cookie is set. Outside a request it does nothing.
+pub fn access_changed() {
+    if let Some(OnAccessChange(forget)) = use_context::<OnAccessChange>() {
+        forget();
+    }
+}
+
 /// Appends a header to the response of the current server function or page.
 pub fn append_response_header(name: http::HeaderName, value: http::HeaderValue) {
     if let Some(options) = use_context::<leptos_axum::ResponseOptions>() {

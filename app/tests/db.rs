@@ -415,6 +415,14 @@ db_test!(sqlite_runs_with_wal_and_foreign_keys, |t| {
     assert!(cross.is_err(), "a role must belong to the membership's organization");
 });
 
+/// The names of the triggers a migration creates.
+fn triggers(sql: &str) -> Vec<String> {
+    sql.lines()
+        .filter_map(|l| l.trim().strip_prefix("CREATE TRIGGER "))
+        .filter_map(|rest| rest.split_whitespace().next().map(str::to_string))
+        .collect()
+}
+
 /// A migration's schema without what must differ between the backends: comments, trigger
 /// and trigger-function definitions (SQLite and PL/pgSQL spell them differently), and blocks
 /// marked `-- backend-specific: begin` … `-- backend-specific: end`.
@@ -459,7 +467,11 @@ fn both_backends_have_the_same_migrations() {
     for name in names("sqlite") {
         let read = |backend: &str| std::fs::read_to_string(format!("{}/{name}", dir(backend))).unwrap();
         let (sqlite, postgres) = (portable_part(&read("sqlite")), portable_part(&read("postgres")));
-        assert!(sqlite.contains("CREATE") || sqlite.contains("ALTER"), "{name}: nothing left to compare");
+        if !(sqlite.contains("CREATE") || sqlite.contains("ALTER")) {
+            // A migration of triggers alone: the same ones on both.
+            let (mine, theirs) = (triggers(&read("sqlite")), triggers(&read("postgres")));
+            assert!(!mine.is_empty() && mine == theirs, "{name}: nothing left to compare");
+        }
         assert_eq!(
             sqlite, postgres,
             "{name}: the schema differs between the backends beyond triggers and marked blocks"

@@ -37,11 +37,18 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(page_state.clone()),
+            // Every request (page or server function) gets its own memo of the caller's access.
+            move || {
+                provide_context(page_state.clone());
+                app::access::provide_request_memo();
+            },
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
-            move || provide_context(fallback_state.clone()),
+            move || {
+                provide_context(fallback_state.clone());
+                app::access::provide_request_memo();
+            },
             shell,
         ))
         // Layers run outside-in in the reverse of this order: the last one added sees the

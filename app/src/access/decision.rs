@@ -110,6 +110,8 @@ pub struct Access {
     pub mfa_verified: bool,
     /// Step-up is unlocked for this session (or the caller is exempt).
     pub step_up: bool,
+    /// Until when this session's step-up unlock lasts (unix seconds), if it was unlocked.
+    pub step_up_until: Option<i64>,
 }
 
 impl Access {
@@ -365,6 +367,7 @@ pub(crate) mod tests {
             mfa_enrolled: mfa_verified,
             mfa_verified,
             step_up: false,
+            step_up_until: None,
         }
     }
 

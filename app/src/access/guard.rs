@@ -9,11 +9,15 @@ use super::{
 use crate::audit::{self, Actor, Event, Outcome};
 use crate::auth::session::{self, Expiry, SessionRow};
 use crate::config::Config;
-use crate::db::{Conn, Db, now};
+use crate::db::{Backend, Conn, Db, now};
 use crate::error::{AppError, Result};
 use crate::request::RequestMeta;
 use crate::state::{AppState, app_state};
-use leptos::prelude::use_context;
+use leptos::prelude::{provide_context, use_context};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use std::sync::{Arc, LazyLock, Mutex};
+use tokio::sync::OnceCell;
 
 /// A guarded call made by a signed-in user (no organization needed).
 #[derive(Clone, Debug)]
@@ -114,7 +118,7 @@ pub async fn authorize(
     requirement: &Requirement,
 ) -> Result<UserCtx> {
     let now = now();
-    let loaded = load_access(&state.db, &state.config, meta.session_token.as_deref(), now).await?;
+    let loaded = request_access(&state, &meta, now).await?;
     let access = loaded.as_ref().map(|(access, _)| access);
     // A page rendered on the server calls its loads in the page's own request: they do what
     // the page does.
@@ -200,13 +204,94 @@ pub(crate) async fn record_denial(
     0
 }
 
+/// The caller's access as loaded for this request: a session and its access, or `None`.
+type Loaded = Option<(Access, String)>;
+
+/// The request's memo of the caller's access: the first guard (or page frame) of an HTTP
+/// request loads it, every later one in the same request reuses it. Provided per request by
+/// [`provide_request_memo`]; a committed write or a new session cookie in the request
+/// empties it ([`crate::request::access_changed`]), so the next guard loads again.
+#[derive(Clone, Default)]
+struct AccessMemo(Arc<Mutex<Arc<OnceCell<(Option<String>, Loaded)>>>>);
+
+impl AccessMemo {
+    fn cell(&self) -> Arc<OnceCell<(Option<String>, Loaded)>> {
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+    }
+
+    fn forget(&self) {
+        *self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::default();
+    }
+}
+
+/// Gives the current request (a page render or a server-function call) its own memo of the
+/// caller's access; called by the router for every request.
+pub fn provide_request_memo() {
+    let memo = AccessMemo::default();
+    let forget = memo.clone();
+    provide_context(memo);
+    provide_context(crate::request::OnAccessChange(Arc::new(move || forget.forget())));
+}
+
+/// The caller's access for this request: loaded once ([`load_access`]) and reused by every
+/// guard of the same request, unless something in the request changed it since. Outside a
+/// request with a memo (plain handlers, the CLI) it is simply loaded.
+pub async fn request_access(state: &AppState, meta: &RequestMeta, now: i64) -> Result<Loaded> {
+    let token = meta.session_token.as_deref();
+    let Some(memo) = use_context::<AccessMemo>() else {
+        return load_access(&state.db, &state.config, token, now).await;
+    };
+    let (loaded_for, loaded) = memo
+        .cell()
+        .get_or_try_init(|| async {
+            Ok::<_, AppError>((token.map(str::to_string), load_access(&state.db, &state.config, token, now).await?))
+        })
+        .await?
+        .clone();
+    // One request carries one cookie; anything else is loaded on its own, never mixed up.
+    if loaded_for.as_deref() != token {
+        return load_access(&state.db, &state.config, token, now).await;
+    }
+    Ok(loaded)
+}
+
 /// The caller's access for a session token, or `None` when there is no live session.
-/// Expired sessions are deleted on sight.
+/// Expired sessions are deleted on sight. One statement in the usual case: the session, its
+/// user, the membership in its active organization with the role, the organization and its
+/// subscription, and the live grants there (see [`ACCESS_SELECT`]); a session whose active
+/// organization is unset or no longer usable falls back to another membership.
 pub async fn load_access(db: &Db, config: &Config, token: Option<&str>, now: i64) -> Result<Option<(Access, String)>> {
     let Some(token) = token else { return Ok(None) };
     let mut conn = db.conn().await?;
-    let Some(session) = session::find(&mut conn, token).await? else { return Ok(None) };
-    let org = active_org(&mut conn, &session, now).await?;
+    let sql = match db.backend() {
+        Backend::Sqlite => &*ACCESS_SELECT_SQLITE,
+        Backend::Postgres => &*ACCESS_SELECT_POSTGRES,
+    };
+    let Some(row) = sqlx::query_as::<_, AccessRow>(sql)
+        .bind(session::hash_token(token))
+        .bind(now)
+        .fetch_optional(&mut *conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let AccessRow { session, org: org_row, grants } = row;
+    let (org, grants) = match org_row {
+        Some(row) => {
+            let grants = grants
+                .as_deref()
+                .map_or(PermissionSet::EMPTY, |keys| parse_grants(keys, &row.org_id, &session.user_id));
+            (Some(row.into_access(now)), grants)
+        }
+        // No usable active organization: another membership, and its grants.
+        None => match fallback_org(&mut conn, &session).await? {
+            Some(row) => {
+                let grants = live_grants(&mut conn, &row.org_id, &session.user_id, now).await?;
+                (Some(row.into_access(now)), grants)
+            }
+            None => (None, PermissionSet::EMPTY),
+        },
+    };
     let (role_permissions, mfa_required) = match &org {
         Some((org, permissions)) => (*permissions, org.mfa_required),
         None => (PermissionSet::EMPTY, false),
@@ -222,10 +307,6 @@ pub async fn load_access(db: &Db, config: &Config, token: Option<&str>, now: i64
     }
     session::touch(&mut conn, &session, now).await?;
 
-    let grants = match &org {
-        Some((org, _)) => live_grants(&mut conn, &org.org_id, &session.user_id, now).await?,
-        None => PermissionSet::EMPTY,
-    };
     let mfa_verified = session.mfa_verified_at.is_some();
     let Effective { mut granted, mut permissions, delegable } =
         Access::effective(role_permissions, grants, mfa_required, mfa_verified);
@@ -252,6 +333,7 @@ pub async fn load_access(db: &Db, config: &Config, token: Option<&str>, now: i64
         mfa_enrolled: session.mfa_enrolled_at.is_some(),
         mfa_verified,
         step_up,
+        step_up_until: session.step_up_until,
     };
     Ok(Some((access, session.id)))
 }
@@ -267,11 +349,16 @@ async fn live_grants(conn: &mut Conn, org_id: &str, user_id: &str, now: i64) -> 
     .bind(now)
     .fetch_all(&mut *conn)
     .await?;
-    let (set, unknown) = PermissionSet::parse_keys(&keys.join(" "));
+    Ok(parse_grants(&keys.join(" "), org_id, user_id))
+}
+
+/// The permissions of space-separated grant keys (unknown keys are logged and ignored).
+fn parse_grants(keys: &str, org_id: &str, user_id: &str) -> PermissionSet {
+    let (set, unknown) = PermissionSet::parse_keys(keys);
     if !unknown.is_empty() {
         tracing::warn!(%org_id, %user_id, ?unknown, "grants hold unknown permission keys");
     }
-    Ok(set)
+    set
 }
 
 #[derive(sqlx::FromRow)]
@@ -300,38 +387,85 @@ const ORG_ROLE_SELECT: &str = "SELECT o.id AS org_id, o.name, o.slug, o.timezone
      LEFT JOIN subscriptions s ON s.org_id = o.id";
 
 /// A membership is usable from a session unless an admin forced sign-out after the session
-/// began (`$3`: the session's creation time).
-const USABLE: &str = "(m.sessions_valid_after IS NULL OR m.sessions_valid_after <= $3)";
+/// began (`$2`: the session's creation time).
 const USABLE_FALLBACK: &str = "(m.sessions_valid_after IS NULL OR m.sessions_valid_after <= $2)";
 
-/// The session's active organization and the role's permissions there. When the session
-/// has none, or the membership is gone (removed from the organization), it falls back to
-/// the user's most recently used membership and records that in the session.
-async fn active_org(conn: &mut Conn, session: &SessionRow, now: i64) -> Result<Option<(OrgAccess, PermissionSet)>> {
-    let mut row: Option<OrgRoleRow> = None;
-    if let Some(org_id) = &session.active_org_id {
-        row = sqlx::query_as(&format!("{ORG_ROLE_SELECT} WHERE m.user_id = $1 AND m.org_id = $2 AND {USABLE}"))
-            .bind(&session.user_id)
-            .bind(org_id)
-            .bind(session.created_at)
-            .fetch_optional(&mut *conn)
-            .await?;
+/// The whole of a request's access in one statement: the session by its token's hash (`$1`),
+/// its user, and — when the membership in its active organization is usable — that
+/// membership's role, organization and subscription, with the live grants there at `$2`
+/// folded into one space-separated column (`{AGG}`: the backend's string aggregate).
+const ACCESS_SELECT: &str = "SELECT s.id, s.user_id, s.active_org_id, s.created_at, s.last_seen_at, s.expires_at, \
+     s.mfa_verified_at, u.email, u.name, u.platform_staff, u.mfa_enrolled_at, s.step_up_until, \
+     o.id AS org_id, o.name AS org_name, o.slug, o.timezone, o.currency, o.onboarding_state, \
+     r.id AS role_id, r.role_key, r.name AS role_name, r.builtin, r.permissions, \
+     sub.status AS subscription_status, sub.plan, sub.trial_ends_at, sub.current_period_end, \
+     (SELECT {AGG} FROM grants g WHERE g.org_id = o.id AND g.user_id = s.user_id \
+       AND (g.expires_at IS NULL OR g.expires_at > $2)) AS grants \
+     FROM sessions s JOIN users u ON u.id = s.user_id \
+     LEFT JOIN memberships m ON m.user_id = s.user_id AND m.org_id = s.active_org_id \
+       AND (m.sessions_valid_after IS NULL OR m.sessions_valid_after <= s.created_at) \
+     LEFT JOIN organizations o ON o.id = m.org_id \
+     LEFT JOIN roles r ON r.id = m.role_id \
+     LEFT JOIN subscriptions sub ON sub.org_id = o.id \
+     WHERE s.token_hash = $1";
+
+static ACCESS_SELECT_SQLITE: LazyLock<String> =
+    LazyLock::new(|| ACCESS_SELECT.replace("{AGG}", "group_concat(g.permission, ' ')"));
+static ACCESS_SELECT_POSTGRES: LazyLock<String> =
+    LazyLock::new(|| ACCESS_SELECT.replace("{AGG}", "string_agg(g.permission, ' ')"));
+
+/// A row of [`ACCESS_SELECT`].
+struct AccessRow {
+    session: SessionRow,
+    /// `None` when the active organization is unset or its membership is not usable.
+    org: Option<OrgRoleRow>,
+    grants: Option<String>,
+}
+
+impl<'r> sqlx::FromRow<'r, AnyRow> for AccessRow {
+    fn from_row(row: &'r AnyRow) -> std::result::Result<Self, sqlx::Error> {
+        let session = SessionRow::from_row(row)?;
+        let org = match row.try_get::<Option<String>, _>("org_id")? {
+            Some(org_id) => Some(OrgRoleRow {
+                org_id,
+                name: row.try_get("org_name")?,
+                slug: row.try_get("slug")?,
+                timezone: row.try_get("timezone")?,
+                currency: row.try_get("currency")?,
+                onboarding_state: row.try_get("onboarding_state")?,
+                role_id: row.try_get("role_id")?,
+                role_key: row.try_get("role_key")?,
+                role_name: row.try_get("role_name")?,
+                builtin: row.try_get("builtin")?,
+                permissions: row.try_get("permissions")?,
+                subscription_status: row.try_get("subscription_status")?,
+                plan: row.try_get("plan")?,
+                trial_ends_at: row.try_get("trial_ends_at")?,
+                current_period_end: row.try_get("current_period_end")?,
+            }),
+            None => None,
+        };
+        Ok(AccessRow { session, org, grants: row.try_get("grants")? })
     }
-    if row.is_none() {
-        row = sqlx::query_as(&format!(
-            "{ORG_ROLE_SELECT} WHERE m.user_id = $1 AND {USABLE_FALLBACK} \
-             ORDER BY COALESCE(m.last_active_at, 0) DESC, m.created_at, m.org_id LIMIT 1"
-        ))
-        .bind(&session.user_id)
-        .bind(session.created_at)
-        .fetch_optional(&mut *conn)
-        .await?;
-        let fallback = row.as_ref().map(|r| r.org_id.as_str());
-        if fallback != session.active_org_id.as_deref() {
-            session::set_active_org(conn, &session.id, fallback).await?;
-        }
+}
+
+/// The membership a session falls back to when its active organization is unset or no longer
+/// usable (removed from it, or signed out of it by an admin): the user's most recently used
+/// usable one, recorded in the session.
+async fn fallback_org(conn: &mut Conn, session: &SessionRow) -> Result<Option<OrgRoleRow>> {
+    let row: Option<OrgRoleRow> = sqlx::query_as(&format!(
+        "{ORG_ROLE_SELECT} WHERE m.user_id = $1 AND {USABLE_FALLBACK} \
+         ORDER BY COALESCE(m.last_active_at, 0) DESC, m.created_at, m.org_id LIMIT 1"
+    ))
+    .bind(&session.user_id)
+    .bind(session.created_at)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let fallback = row.as_ref().map(|r| r.org_id.as_str());
+    if fallback != session.active_org_id.as_deref() {
+        session::set_active_org(conn, &session.id, fallback).await?;
     }
-    Ok(row.map(|r| r.into_access(now)))
+    Ok(row)
 }
 
 impl OrgRoleRow {

@@ -20,4 +20,6 @@ mod guard;
 #[cfg(feature = "ssr")]
 pub(crate) use guard::record_denial;
 #[cfg(feature = "ssr")]
-pub use guard::{Ctx, UserCtx, authorize, guard, guard_user, load_access, membership};
+pub use guard::{
+    Ctx, UserCtx, authorize, guard, guard_user, load_access, membership, provide_request_memo, request_access,
+};

@@ -330,7 +330,7 @@ pub async fn analytics_dashboard(
         }
         false => None,
     };
-    let until = crate::mfa::server::step_up_until(&mut conn, &cx.session_id).await?;
+    let until = cx.access.step_up_until;
     Ok(Dashboard {
         summary,
         days: range.days(),

@@ -334,6 +334,7 @@ pub async fn authenticate(db: &Db, key: &str, ip: Option<&str>, now: i64) -> Res
         mfa_enrolled: true,
         mfa_verified: true,
         step_up: true,
+        step_up_until: None,
     };
     Ok(KeyCaller { key_id: row.id, name: row.name, prefix: row.prefix, access, org })
 }

@@ -101,21 +101,33 @@ impl Event {
 }
 
 /// Appends `event` to its organization's chain (or the platform chain) on `conn`, which
-/// should be the transaction of the change being audited. Concurrent writers to one chain
-/// are serialized by the chain head row: PostgreSQL locks it for the `UPDATE`, SQLite
+/// should be the transaction of the change being audited: two statements (advance the head,
+/// insert the event; the insert's trigger moves the head's hash). Concurrent writers to one
+/// chain are serialized by the chain head row: PostgreSQL locks it for the `UPDATE`, SQLite
 /// holds the database write lock.
 pub async fn record(conn: &mut Conn, event: &Event, now: i64) -> Result<(), sqlx::Error> {
     let chain = event.org_id.as_deref().unwrap_or(PLATFORM_CHAIN);
-    sqlx::query("INSERT INTO audit_chains (chain, seq, last_hash) VALUES ($1, 0, $2) ON CONFLICT (chain) DO NOTHING")
+    let advance = || {
+        sqlx::query_as::<_, (i64, String)>(
+            "UPDATE audit_chains SET seq = seq + 1 WHERE chain = $1 RETURNING seq, last_hash",
+        )
         .bind(chain)
-        .bind(GENESIS)
-        .execute(&mut *conn)
-        .await?;
-    let (seq, prev_hash): (i64, String) =
-        sqlx::query_as("UPDATE audit_chains SET seq = seq + 1 WHERE chain = $1 RETURNING seq, last_hash")
+    };
+    // The chain's head exists but for its very first event: start it then (once, whoever
+    // races to it), and advance it.
+    let (seq, prev_hash) = match advance().fetch_optional(&mut *conn).await? {
+        Some(head) => head,
+        None => {
+            sqlx::query(
+                "INSERT INTO audit_chains (chain, seq, last_hash) VALUES ($1, 0, $2) ON CONFLICT (chain) DO NOTHING",
+            )
             .bind(chain)
-            .fetch_one(&mut *conn)
+            .bind(GENESIS)
+            .execute(&mut *conn)
             .await?;
+            advance().fetch_one(&mut *conn).await?
+        }
+    };
     let id = new_id();
     let metadata = event.metadata.to_string();
     let (actor_type, actor_id, actor_label) = event.actor.parts();
@@ -163,10 +175,6 @@ pub async fn record(conn: &mut Conn, event: &Event, now: i64) -> Result<(), sqlx
     .bind(&hash)
     .execute(&mut *conn)
     .await?;
-    sqlx::query("UPDATE audit_chains SET last_hash = $1 WHERE chain = $2")
-        .bind(&hash)
-        .bind(chain)
-        .execute(&mut *conn)
-        .await?;
+    // The chain's head now carries this event's hash (trigger `audit_events_chain_head`).
     Ok(())
 }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "ssr")]
 use {
     super::{server, session},
-    crate::access::{guard_user, load_access},
+    crate::access::guard_user,
     crate::audit::Actor,
     crate::db::now,
     crate::request::{RequestMeta, append_response_header},
@@ -52,6 +52,7 @@ pub fn safe_next(next: Option<&str>) -> String {
 /// Adds a `Set-Cookie` to the current response.
 #[cfg(feature = "ssr")]
 pub(crate) fn set_cookie(value: String) {
+    crate::request::access_changed();
     match HeaderValue::from_str(&value) {
         Ok(value) => append_response_header(SET_COOKIE, value),
         Err(_) => tracing::error!("a cookie is not a valid header value"),
@@ -66,7 +67,7 @@ pub async fn get_session(path: Option<String>) -> Result<Option<SessionView>, Ap
     let state = app_state()?;
     let meta = RequestMeta::current(&state.config);
     let now = now();
-    let loaded = load_access(&state.db, &state.config, meta.session_token.as_deref(), now).await?;
+    let loaded = crate::access::request_access(&state, &meta, now).await?;
     // The page is named by its route pattern, never by the raw path the caller sent.
     if let Some(page) = path.as_deref().and_then(crate::pages::page) {
         let access = loaded.as_ref().map(|(access, _)| access);

@@ -5,26 +5,23 @@
 
 use super::ledger::{self, Figure};
 use super::policy::{self, InvoiceAction, Line, Totals};
-use super::server::{Draft, InvoiceRecord, Viewer, check_customer, day_string, lines, lock_for, write_lines};
+use super::server::{Draft, InvoiceRecord, Viewer, check_customer, day_string, lock_for, write_lines};
 use super::types::{EditStatus, EditView, VersionView};
 use crate::db::{Conn, new_id};
 use crate::error::{AppError, Result};
+use std::collections::BTreeMap;
 
 /// Every version before `current`, oldest first, each beside the version after it.
-pub async fn history(conn: &mut Conn, invoice_id: &str, current: i64) -> Result<Vec<VersionView>> {
-    let mut out = Vec::new();
-    let mut next = if current > 1 { Some(lines(conn, invoice_id, 1).await?) } else { None };
-    for version in 1..current {
-        let before = next.take().unwrap_or_default();
-        let after = lines(conn, invoice_id, version + 1).await?;
-        out.push(VersionView {
+pub fn history(versions: &BTreeMap<i64, Vec<Line>>, current: i64) -> Vec<VersionView> {
+    let none = Vec::new();
+    let of = |version: i64| versions.get(&version).unwrap_or(&none);
+    (1..current)
+        .map(|version| VersionView {
             version,
-            totals: policy::totals(&before).unwrap_or_default(),
-            changes: policy::diff_lines(&before, &after),
-        });
-        next = Some(after);
-    }
-    Ok(out)
+            totals: policy::totals(of(version)).unwrap_or_default(),
+            changes: policy::diff_lines(of(version), of(version + 1)),
+        })
+        .collect()
 }
 
 #[derive(sqlx::FromRow)]
@@ -62,17 +59,25 @@ fn proposed_lines(raw: &str) -> Result<Vec<Line>> {
 }
 
 /// The invoice's proposed edits, newest first, each beside the version it was based on.
-pub(super) async fn of_invoice(conn: &mut Conn, v: Viewer<'_>, invoice: &InvoiceRecord) -> Result<Vec<EditView>> {
+/// The edits proposed to `invoice`, newest first, each against its base version's lines (from
+/// `versions`, the invoice's lines by version); `base_customer` is the invoice's customer as
+/// shown.
+pub(super) async fn of_invoice(
+    conn: &mut Conn,
+    v: Viewer<'_>,
+    invoice: &InvoiceRecord,
+    versions: &BTreeMap<i64, Vec<Line>>,
+    base_customer: &str,
+) -> Result<Vec<EditView>> {
     let rows: Vec<EditRow> =
         sqlx::query_as(&format!("{EDIT} WHERE e.invoice_id = $1 AND e.org_id = $2 ORDER BY e.requested_at DESC, e.id"))
             .bind(&invoice.id)
             .bind(v.org_id)
             .fetch_all(&mut *conn)
             .await?;
-    let base_customer = super::server::customer(conn, v.org_id, &invoice.customer_id, v.shown).await?.name;
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
-        let before = lines(conn, &invoice.id, row.base_version).await?;
+        let before = versions.get(&row.base_version).cloned().unwrap_or_default();
         let after = proposed_lines(&row.lines)?;
         // The base version's due date and customer are the invoice's own while it is current;
         // an older base shows the current ones (versions keep lines, not headers).
@@ -84,7 +89,7 @@ pub(super) async fn of_invoice(conn: &mut Conn, v: Viewer<'_>, invoice: &Invoice
             requested_by: Viewer::person(row.requester),
             requested: v.time(row.requested_at),
             due_on: (day_string(invoice.due_day), day_string(row.due_day)),
-            customer: (base_customer.clone(), customer),
+            customer: (base_customer.to_string(), customer),
             totals: (
                 policy::totals(&before).unwrap_or_default(),
                 Totals { subtotal: row.subtotal, tax: row.tax, total: row.total },

@@ -7,6 +7,7 @@ use super::policy::{self, InvoiceAction, InvoiceStatus, Line, Totals};
 use super::types::{CustomerView, InvoiceDetail, InvoiceList, InvoiceRow};
 use crate::db::{Conn, new_id};
 use crate::error::{AppError, Result};
+use std::collections::BTreeMap;
 
 /// Rows per page of a list.
 pub const PAGE_SIZE: i64 = 50;
@@ -260,25 +261,30 @@ pub(super) async fn record(conn: &mut Conn, org_id: &str, id: &str) -> Result<In
 
 #[derive(sqlx::FromRow)]
 struct LineRow {
+    version: i64,
     description: String,
     quantity: i64,
     unit_price: i64,
     tax_bp: i64,
 }
 
-pub(super) async fn lines(conn: &mut Conn, invoice_id: &str, version: i64) -> Result<Vec<Line>> {
+/// The lines of every version of an invoice, by version, in one statement (the invoice page
+/// shows the current ones, the history and each edit's base).
+pub(super) async fn versions(conn: &mut Conn, invoice_id: &str) -> Result<BTreeMap<i64, Vec<Line>>> {
     let rows: Vec<LineRow> = sqlx::query_as(
-        "SELECT description, quantity, unit_price, tax_bp FROM invoice_lines \
-         WHERE invoice_id = $1 AND version = $2 ORDER BY position",
+        "SELECT version, description, quantity, unit_price, tax_bp FROM invoice_lines \
+         WHERE invoice_id = $1 ORDER BY version, position",
     )
     .bind(invoice_id)
-    .bind(version)
     .fetch_all(&mut *conn)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Line { description: r.description, quantity: r.quantity, unit_price: r.unit_price, tax_bp: r.tax_bp })
-        .collect())
+    let mut versions: BTreeMap<i64, Vec<Line>> = BTreeMap::new();
+    for r in rows {
+        let line =
+            Line { description: r.description, quantity: r.quantity, unit_price: r.unit_price, tax_bp: r.tax_bp };
+        versions.entry(r.version).or_default().push(line);
+    }
+    Ok(versions)
 }
 
 /// Who is looking, from where and when: what every finance answer is shaped by.
@@ -306,13 +312,15 @@ impl Viewer<'_> {
 /// One invoice with its current lines, its history, proposed edits, payments and refunds.
 pub async fn invoice(conn: &mut Conn, v: Viewer<'_>, id: &str) -> Result<InvoiceDetail> {
     let r = record(conn, v.org_id, id).await?;
-    let lines = lines(conn, &r.id, r.version).await?;
+    let versions = versions(conn, &r.id).await?;
+    let lines = versions.get(&r.version).cloned().unwrap_or_default();
     let status = status_of(&r.status)?;
+    let customer = customer(conn, v.org_id, &r.customer_id, v.shown).await?;
     Ok(InvoiceDetail {
-        customer: customer(conn, v.org_id, &r.customer_id, v.shown).await?,
         overdue: overdue(status, r.due_day, today(v.now, v.tz)),
-        history: super::edits::history(conn, &r.id, r.version).await?,
-        edits: super::edits::of_invoice(conn, v, &r).await?,
+        history: super::edits::history(&versions, r.version),
+        edits: super::edits::of_invoice(conn, v, &r, &versions, &customer.name).await?,
+        customer,
         payments: super::money::payments_of(conn, v, &r.id).await?,
         refunds: super::money::refunds_of(conn, v, &r.id).await?,
         number: r.number,

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use {
     super::server::{self, Sender},
-    crate::access::{guard, guard_user, load_access},
+    crate::access::{guard, guard_user},
     crate::audit::{self, Actor, Event, Outcome},
     crate::auth::api::set_cookie,
     crate::auth::session,
@@ -111,7 +111,7 @@ pub async fn show_invitation(token: String) -> Result<InvitationInfo, AppError> 
     let state = app_state()?;
     let meta = RequestMeta::current(&state.config);
     let now = now();
-    let signed_in = load_access(&state.db, &state.config, meta.session_token.as_deref(), now).await?;
+    let signed_in = crate::access::request_access(&state, &meta, now).await?;
     let token = crate::input::token(&token)?;
     let mut conn = state.db.conn().await?;
     let invitation = server::by_token(&mut conn, token).await?;

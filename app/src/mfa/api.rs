@@ -140,7 +140,7 @@ pub async fn get_security() -> Result<SecurityOverview, AppError> {
     let mut conn = cx.state.db.conn().await?;
     let user = mfa::load(&mut conn, &cx.access.user_id).await?;
     let left = mfa::recovery_codes_left(&mut conn, &user.id).await?;
-    let step_up_until = mfa::step_up_until(&mut conn, &cx.session_id).await?;
+    let step_up_until = cx.access.step_up_until;
     let fmt = |t: i64| crate::time::format_local(t, &tz);
     let sessions = session::list_for_user(&mut conn, &user.id)
         .await?

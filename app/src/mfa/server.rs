@@ -374,15 +374,6 @@ pub async fn email_code_wait(conn: &mut Conn, user_id: &str, purpose: &str, now:
     Ok(last.map_or(0, |at| (at + 60 - now).max(0)))
 }
 
-/// The session's step-up unlock, if it has one.
-pub async fn step_up_until(conn: &mut Conn, session_id: &str) -> Result<Option<i64>> {
-    Ok(sqlx::query_scalar("SELECT step_up_until FROM sessions WHERE id = $1")
-        .bind(session_id)
-        .fetch_optional(&mut *conn)
-        .await?
-        .flatten())
-}
-
 /// Every session of the user loses its MFA verification and step-up (two-factor turned off).
 pub async fn unverify_sessions(conn: &mut Conn, user_id: &str) -> Result<()> {
     sqlx::query("UPDATE sessions SET mfa_verified_at = NULL, step_up_until = NULL WHERE user_id = $1")

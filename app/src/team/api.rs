@@ -118,7 +118,7 @@ pub async fn pending_ownership_offer() -> Result<Option<OwnershipOffer>, AppErro
     let state = crate::state::app_state()?;
     let meta = crate::request::RequestMeta::current(&state.config);
     let now = crate::db::now();
-    let access = crate::access::load_access(&state.db, &state.config, meta.session_token.as_deref(), now).await?;
+    let access = crate::access::request_access(&state, &meta, now).await?;
     let Some(org) = access.as_ref().and_then(|(a, _)| a.org.clone()) else { return Ok(None) };
     let user_id = access.map(|(a, _)| a.user_id).unwrap_or_default();
     let mut conn = state.db.conn().await?;

@@ -1,0 +1,182 @@
+//! The statement budget of every main page, on SQLite and PostgreSQL: each page is rendered
+//! for its usual user through the real router and the database statements it runs are
+//! counted — home ≤ 4, each settings page ≤ 6, finance and analytics pages ≤ 8 — and the
+//! caller's access is loaded by exactly one of them. An N+1 or a doubled load fails here.
+//!
+//! The count comes from sqlx itself: every statement it runs ends in one event of target
+//! `sqlx::query` (its statement log), which a tracing layer of this test counts. The two
+//! tests of this file take turns (one lock), so the counter sees one request at a time.
+
+#[path = "../../app/tests/support/mod.rs"]
+mod support;
+
+mod web;
+
+use app::db::Backend;
+use http::StatusCode;
+use std::sync::Mutex;
+use support::TestDb;
+use tracing::field::{Field, Visit};
+use tracing_subscriber::layer::{Context, SubscriberExt};
+use tracing_subscriber::{Layer, filter};
+
+/// The statements seen since the last [`take`], by their text.
+static STATEMENTS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+/// One test at a time: the counter is process-wide.
+static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+struct Statements;
+
+impl<S: tracing::Subscriber> Layer<S> for Statements {
+    fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
+        struct Text(String);
+        impl Visit for Text {
+            fn record_str(&mut self, field: &Field, value: &str) {
+                // `summary` is the statement's first words; `db.statement` the whole text
+                // when it is longer.
+                if field.name() == "summary" && self.0.is_empty() || field.name() == "db.statement" && !value.is_empty()
+                {
+                    self.0 = value.trim().to_string();
+                }
+            }
+            fn record_debug(&mut self, _: &Field, _: &dyn std::fmt::Debug) {}
+        }
+        let mut text = Text(String::new());
+        event.record(&mut text);
+        let sql = text.0.to_ascii_uppercase();
+        // Not the page's own work: a new pooled connection's set-up (SQLite pragmas), and
+        // transaction control, which sqlx logs on PostgreSQL only.
+        let overhead = ["PRAGMA", "BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"];
+        if !overhead.iter().any(|word| sql.starts_with(word)) {
+            STATEMENTS.lock().unwrap().push(text.0);
+        }
+    }
+}
+
+fn install_counter() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let only_statements = filter::filter_fn(|meta| meta.target() == "sqlx::query");
+        let subscriber = tracing_subscriber::registry().with(Statements.with_filter(only_statements));
+        tracing::subscriber::set_global_default(subscriber).expect("the only subscriber of this test");
+    });
+}
+
+fn take() -> Vec<String> {
+    std::mem::take(&mut *STATEMENTS.lock().unwrap())
+}
+
+/// Who loads which page, and its budget.
+struct Case {
+    path: String,
+    who: &'static str,
+    budget: usize,
+}
+
+const HOME: usize = 4;
+const SETTINGS: usize = 6;
+const WORK: usize = 8;
+
+async fn budgets(t: &TestDb) {
+    let app = web::app_with_orders(t).await;
+    let member = web::sign_in(&app, t, "member@acme.test").await;
+    let owner = web::sign_in(&app, t, "owner@acme.test").await;
+    let finance = web::sign_in(&app, t, "finance@acme.test").await;
+    let analyst = web::sign_in(&app, t, "analyst@acme.test").await;
+    let analyst = web::step_up(&app, &analyst).await;
+    let cookie = |who: &str| match who {
+        "member" => member.clone(),
+        "owner" => owner.clone(),
+        "finance" => finance.clone(),
+        "analyst" => analyst.clone(),
+        other => panic!("no session for {other}"),
+    };
+    let first = |sql: String| async move {
+        let id: String = sqlx::query_scalar(&sql).fetch_one(&mut *t.db.conn().await.unwrap()).await.unwrap();
+        id
+    };
+    let acme = "(SELECT id FROM organizations WHERE slug = 'acme-retail')";
+    // The invoice with the most history (versions and proposed edits): an N+1 shows there.
+    let invoice = first(format!(
+        "SELECT i.id FROM invoices i WHERE i.org_id = {acme} \
+         ORDER BY i.version + (SELECT COUNT(*) FROM invoice_edits e WHERE e.invoice_id = i.id) DESC, i.id LIMIT 1"
+    ))
+    .await;
+    let customer = first(format!("SELECT id FROM customers WHERE org_id = {acme} ORDER BY id LIMIT 1")).await;
+    let member_id = first(format!(
+        "SELECT m.id FROM memberships m JOIN users u ON u.id = m.user_id \
+         WHERE u.email = 'member@acme.test' AND m.org_id = {acme}"
+    ))
+    .await;
+
+    let case = |path: &str, who: &'static str, budget: usize| Case { path: path.to_string(), who, budget };
+    let cases = [
+        case("/", "member", HOME),
+        case("/", "owner", HOME),
+        case("/settings/team", "owner", SETTINGS),
+        case(&format!("/settings/team/{member_id}"), "owner", SETTINGS),
+        case("/settings/roles", "owner", SETTINGS),
+        case("/settings/audit", "owner", SETTINGS),
+        case("/settings/analytics-access", "owner", SETTINGS),
+        case("/settings/organization", "owner", SETTINGS),
+        case("/settings/api-keys", "owner", SETTINGS),
+        case("/settings/billing", "owner", SETTINGS),
+        case("/settings/security", "member", SETTINGS),
+        case("/finance", "finance", WORK),
+        case("/finance/invoices", "finance", WORK),
+        case(&format!("/finance/invoices/{invoice}"), "finance", WORK),
+        case("/finance/invoices/new", "finance", WORK),
+        case("/finance/refunds", "finance", WORK),
+        case("/finance/payments", "finance", WORK),
+        case("/finance/customers", "finance", WORK),
+        case(&format!("/finance/customers/{customer}"), "owner", WORK),
+        case("/analytics", "analyst", WORK),
+        case("/analytics/import", "owner", WORK),
+    ];
+    let mut over = Vec::new();
+    for Case { path, who, budget } in &cases {
+        let cookie = cookie(who);
+        // Once to warm the pool's connections (and their statement caches), then counted.
+        let warm = web::get(&app, path, Some(&cookie)).await;
+        assert_eq!(warm.status, StatusCode::OK, "{path} for {who}: {}", warm.body);
+        take();
+        let page = web::get(&app, path, Some(&cookie)).await;
+        let statements = take();
+        assert_eq!(page.status, StatusCode::OK, "{path} for {who}");
+        assert!(!page.body.contains("Access denied"), "{path} is refused to {who}");
+        let access_loads = statements.iter().filter(|s| s.contains("FROM sessions s JOIN users u")).count();
+        assert_eq!(
+            access_loads,
+            1,
+            "{path} for {who} loads the access {access_loads} times:\n{}",
+            statements.join("\n")
+        );
+        println!("{:?} {path} ({who}): {} statements (budget {budget})", t.backend, statements.len());
+        if statements.len() > *budget {
+            over.push(format!(
+                "{path} for {who}: {} statements, budget {budget}:\n  {}",
+                statements.len(),
+                statements.join("\n  ")
+            ));
+        }
+    }
+    assert!(over.is_empty(), "{:?}: pages over their statement budget:\n{}", t.backend, over.join("\n"));
+}
+
+async fn on(backend: Backend) {
+    let _turn = TURN.lock().await;
+    install_counter();
+    let t = TestDb::new(backend).await;
+    support::run(&t, budgets(&t)).await;
+    t.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_main_page_keeps_its_statement_budget_sqlite() {
+    on(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_main_page_keeps_its_statement_budget_postgres() {
+    on(Backend::Postgres).await;
+}
