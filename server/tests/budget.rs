@@ -163,11 +163,53 @@ async fn budgets(t: &TestDb) {
     assert!(over.is_empty(), "{:?}: pages over their statement budget:\n{}", t.backend, over.join("\n"));
 }
 
+/// The memo in isolation: two loads in one request are one statement; after something in the
+/// request changed the access (a committed write, a new cookie), the next guard loads again.
+async fn memo_is_forgotten_when_the_request_changes_access(t: &TestDb) {
+    use leptos::prelude::{LeptosOptions, Owner};
+    use leptos::reactive::computed::ScopedFuture;
+    let app = web::app(t).await;
+    let cookie = web::sign_in(&app, t, "member@acme.test").await;
+    let token = cookie.split_once('=').unwrap().1.to_string();
+    let state =
+        app::state::AppState::new(LeptosOptions::builder().output_name("gatehouse").build(), t.db.clone(), t.config());
+    let meta = app::request::RequestMeta { session_token: Some(token), ..Default::default() };
+    let loads =
+        |statements: Vec<String>| statements.iter().filter(|s| s.contains("FROM sessions s JOIN users u")).count();
+    let owner = Owner::new();
+    owner
+        .with(|| {
+            ScopedFuture::new(async {
+                app::access::provide_request_memo();
+                take();
+                let now = app::db::now();
+                let first = app::access::request_access(&state, &meta, now).await.unwrap();
+                let again = app::access::request_access(&state, &meta, now).await.unwrap();
+                assert_eq!(loads(take()), 1, "one load for two guards");
+                assert_eq!(first.map(|(a, _)| a.user_id), again.map(|(a, _)| a.user_id));
+                // A write committed in the request: the next guard loads again.
+                t.db.begin().await.unwrap().commit().await.unwrap();
+                app::access::request_access(&state, &meta, now).await.unwrap();
+                assert_eq!(loads(take()), 1, "a committed write forgets the access");
+                app::access::request_access(&state, &meta, now).await.unwrap();
+                assert_eq!(loads(take()), 0, "and the new load is kept");
+                app::request::access_changed();
+                app::access::request_access(&state, &meta, now).await.unwrap();
+                assert_eq!(loads(take()), 1, "a new session cookie forgets it too");
+            })
+        })
+        .await;
+}
+
 async fn on(backend: Backend) {
     let _turn = TURN.lock().await;
     install_counter();
     let t = TestDb::new(backend).await;
-    support::run(&t, budgets(&t)).await;
+    support::run(&t, async {
+        memo_is_forgotten_when_the_request_changes_access(&t).await;
+        budgets(&t).await;
+    })
+    .await;
     t.cleanup().await;
 }
 

@@ -212,10 +212,13 @@ type Loaded = Option<(Access, String)>;
 /// [`provide_request_memo`]; a committed write or a new session cookie in the request
 /// empties it ([`crate::request::access_changed`]), so the next guard loads again.
 #[derive(Clone, Default)]
-struct AccessMemo(Arc<Mutex<Arc<OnceCell<(Option<String>, Loaded)>>>>);
+struct AccessMemo(Arc<Mutex<MemoCell>>);
+
+/// One load, with the session token it was made for.
+type MemoCell = Arc<OnceCell<(Option<String>, Loaded)>>;
 
 impl AccessMemo {
-    fn cell(&self) -> Arc<OnceCell<(Option<String>, Loaded)>> {
+    fn cell(&self) -> MemoCell {
         self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
     }
 
