@@ -316,6 +316,14 @@ async fn serve(db: Db, config: Config) -> Result<(), Box<dyn std::error::Error>>
         ),
         (None, None) => None,
     };
+    let pkg = std::path::Path::new(&*leptos.site_root).join(&*leptos.site_pkg_dir);
+    match routes::drop_stale_copies(&pkg) {
+        Ok(0) => {}
+        Ok(dropped) => {
+            tracing::warn!(dropped, dir = %pkg.display(), "removed compressed bundles older than their builds")
+        }
+        Err(error) => tracing::warn!(%error, dir = %pkg.display(), "could not check the compressed bundles"),
+    }
     let state = AppState::new(leptos, db.clone(), config);
     tokio::spawn(housekeeping(db.clone()));
     tokio::spawn(flush_anonymous_denials(db.clone()));

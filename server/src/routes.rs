@@ -61,6 +61,35 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Removes the brotli and gzip copies in `dir` that are older than the file they compress:
+/// a later build without `--precompress` leaves the previous build's copies behind, and
+/// browsers that take them would get the old bundle beside the new pages. Returns how many.
+pub fn drop_stale_copies(dir: &std::path::Path) -> std::io::Result<usize> {
+    let mut dropped = 0;
+    for entry in std::fs::read_dir(dir)? {
+        let copy = entry?.path();
+        let Some(original) = ["br", "gz"]
+            .iter()
+            .find(|ext| copy.extension().is_some_and(|e| e == **ext))
+            .map(|_| copy.with_extension(""))
+        else {
+            continue;
+        };
+        let modified = |path: &std::path::Path| std::fs::metadata(path).and_then(|m| m.modified()).ok();
+        let stale = match (modified(&copy), modified(&original)) {
+            (Some(copy), Some(original)) => copy < original,
+            // A copy of nothing would be served for a file that is not there.
+            (_, None) => true,
+            (None, Some(_)) => false,
+        };
+        if stale {
+            std::fs::remove_file(&copy)?;
+            dropped += 1;
+        }
+    }
+    Ok(dropped)
+}
+
 /// The page routes, found once per process. Finding them renders the app with every resource
 /// load suppressed through a process-wide flag (leptos_server's `SuppressResourceLoad`): a
 /// page rendered by another router at that moment (the tests build one per test, in

@@ -547,5 +547,15 @@ db_test!(bundles_are_served_precompressed_and_revalidated_pages_never_stored, |t
     .await;
     assert_eq!((css.status, css.body.as_str(), css.header(header::CONTENT_ENCODING)), (StatusCode::OK, "body{}", ""));
     assert_eq!(get(&app, "/login", None).await.header(header::CACHE_CONTROL), "no-store");
+
+    // A build without `--precompress` after one with it: the old copies go at start-up.
+    let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    std::fs::write(pkg.join("gatehouse.js.br"), b"the previous build's js").unwrap();
+    std::fs::File::options().write(true).open(pkg.join("gatehouse.js.br")).unwrap().set_modified(an_hour_ago).unwrap();
+    std::fs::write(pkg.join("gatehouse.js"), b"this build's js").unwrap();
+    std::fs::write(pkg.join("gone.wasm.gz"), b"a copy of nothing").unwrap();
+    assert_eq!(server::routes::drop_stale_copies(&pkg).unwrap(), 2);
+    assert!(!pkg.join("gatehouse.js.br").exists() && !pkg.join("gone.wasm.gz").exists());
+    assert!(pkg.join("gatehouse.wasm.br").exists() && pkg.join("gatehouse.wasm.gz").exists(), "fresh copies stay");
     std::fs::remove_dir_all(&site).unwrap();
 });
