@@ -27,7 +27,7 @@ command -v wrk >/dev/null || apt_install wrk
 if [ -z "${NO_BUILD:-}" ]; then
   step "release build"
   # Debian's wasm-opt breaks hydration; the npm binaryen one is first on PATH.
-  (unset RUSTFLAGS; PATH="$PWD/end2end/node_modules/.bin:$PATH" cargo leptos build --release)
+  (unset RUSTFLAGS; PATH="$PWD/end2end/node_modules/.bin:$PATH" cargo leptos build --release --precompress)
 fi
 mkdir -p target/bench bench/results
 ensure_secret_key target/bench/secret.key
