@@ -113,8 +113,8 @@ pub async fn record(conn: &mut Conn, event: &Event, now: i64) -> Result<(), sqlx
         )
         .bind(chain)
     };
-    // The chain's head exists but for its very first event: start it then (once, whoever
-    // races to it), and advance it.
+    // A chain has no head before its first event: the first writer creates it (once, however
+    // many race to it) and advances it like everyone else.
     let (seq, prev_hash) = match advance().fetch_optional(&mut *conn).await? {
         Some(head) => head,
         None => {

@@ -58,7 +58,6 @@ fn proposed_lines(raw: &str) -> Result<Vec<Line>> {
     })
 }
 
-/// The invoice's proposed edits, newest first, each beside the version it was based on.
 /// The edits proposed to `invoice`, newest first, each against its base version's lines (from
 /// `versions`, the invoice's lines by version); `base_customer` is the invoice's customer as
 /// shown.
