@@ -65,14 +65,7 @@ jar=target/bench/cookies.txt
 rm -f "$jar"
 curl -fs -o /dev/null -c "$jar" -H "Origin: $origin" \
   --data 'email=finance%40acme.test&password=correct-horse-battery-staple' "$origin/api/auth/sign_in"
-code=$(python3 - <<'PY'
-import base64, hashlib, hmac, struct, time
-key = base64.b32decode("GATEHOUSEDEMOTOTPSECRET234567XYZ")
-mac = hmac.new(key, struct.pack(">Q", int(time.time()) // 30), hashlib.sha1).digest()
-o = mac[-1] & 15
-print("%06d" % ((struct.unpack(">I", mac[o:o + 4])[0] & 0x7fffffff) % 1000000))
-PY
-)
+code=$(demo_totp_code)
 curl -fs -o /dev/null -b "$jar" -c "$jar" -H "Origin: $origin" --data "code=$code" "$origin/api/auth/mfa"
 session=$(awk '$6 ~ /gh_session$/ { print $6 "=" $7 }' "$jar")
 [ -n "$session" ] || { echo "could not sign in" >&2; exit 1; }

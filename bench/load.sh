@@ -26,20 +26,8 @@ step "release build"
 PATH="$PWD/end2end/node_modules/.bin:$PATH" cargo leptos build --release
 
 mkdir -p target/bench bench/results
-case $backend in
-  sqlite)
-    rm -f target/bench/gatehouse.db*
-    url="sqlite://target/bench/gatehouse.db"
-    ;;
-  postgres)
-    ensure_postgres
-    admin=${GATEHOUSE_TEST_POSTGRES_URL:-postgres://postgres:postgres@127.0.0.1:5432/postgres}
-    psql "$admin" -qc "DROP DATABASE IF EXISTS gatehouse_bench WITH (FORCE)"
-    psql "$admin" -qc "CREATE DATABASE gatehouse_bench"
-    url="${admin%/*}/gatehouse_bench"
-    ;;
-  *) echo "usage: bench/load.sh [sqlite|postgres]" >&2; exit 2 ;;
-esac
+url=$(fresh_bench_database "$backend" gatehouse_bench) ||
+  { echo "usage: bench/load.sh [sqlite|postgres]" >&2; exit 2; }
 
 ensure_secret_key target/bench/secret.key
 # One trusted proxy: the storm names its client addresses in X-Forwarded-For.

@@ -69,14 +69,7 @@ sign_in() {
     --data "email=${email/@/%40}&password=correct-horse-battery-staple" "$origin/api/auth/sign_in"
   if [ "${2:-}" = totp ]; then
     local code
-    code=$(python3 - <<'PY'
-import base64, hashlib, hmac, struct, time
-key = base64.b32decode("GATEHOUSEDEMOTOTPSECRET234567XYZ")
-mac = hmac.new(key, struct.pack(">Q", int(time.time()) // 30), hashlib.sha1).digest()
-o = mac[-1] & 15
-print("%06d" % ((struct.unpack(">I", mac[o:o + 4])[0] & 0x7fffffff) % 1000000))
-PY
-)
+    code=$(demo_totp_code)
     curl -fs -o /dev/null -b "$jar" -c "$jar" -H "Origin: $origin" --data "code=$code" "$origin/api/auth/mfa"
   fi
   if [ "${3:-}" = step-up ]; then
@@ -96,20 +89,8 @@ page_ok() {
 }
 
 for backend in "${backends[@]}"; do
-  case $backend in
-    sqlite)
-      rm -f target/bench/gatehouse.db*
-      url="sqlite://target/bench/gatehouse.db"
-      ;;
-    postgres)
-      ensure_postgres
-      admin=${GATEHOUSE_TEST_POSTGRES_URL:-postgres://postgres:postgres@127.0.0.1:5432/postgres}
-      psql "$admin" -qc "DROP DATABASE IF EXISTS gatehouse_bench WITH (FORCE)"
-      psql "$admin" -qc "CREATE DATABASE gatehouse_bench"
-      url="${admin%/*}/gatehouse_bench"
-      ;;
-    *) echo "usage: bench/ssr.sh [sqlite] [postgres]" >&2; exit 2 ;;
-  esac
+  url=$(fresh_bench_database "$backend" gatehouse_bench) ||
+    { echo "usage: bench/ssr.sh [sqlite] [postgres]" >&2; exit 2; }
   step "$backend"
   export DATABASE_URL=$url GATEHOUSE_PUBLIC_URL=$origin LEPTOS_SITE_ADDR="127.0.0.1:$port" RUST_LOG=warn
   ./target/release/gatehouse seed-demo >/dev/null

@@ -98,3 +98,34 @@ ensure_secret_key() {
   fi
   export GATEHOUSE_SECRET_KEY_FILE="$1"
 }
+
+# A fresh, empty database for a benchmark: `$1` is sqlite or postgres, `$2` its name (a file
+# under target/bench, or a database beside GATEHOUSE_TEST_POSTGRES_URL's). Prints its URL.
+fresh_bench_database() {
+  case $1 in
+    sqlite)
+      mkdir -p target/bench
+      rm -f "target/bench/$2.db"*
+      echo "sqlite://target/bench/$2.db"
+      ;;
+    postgres)
+      ensure_postgres >&2
+      local admin=${GATEHOUSE_TEST_POSTGRES_URL:-postgres://postgres:postgres@127.0.0.1:5432/postgres}
+      psql "$admin" -qc "DROP DATABASE IF EXISTS $2 WITH (FORCE)" >&2
+      psql "$admin" -qc "CREATE DATABASE $2" >&2
+      echo "${admin%/*}/$2"
+      ;;
+    *) return 2 ;;
+  esac
+}
+
+# The current TOTP code of the demo accounts' secret (they share it; see the README).
+demo_totp_code() {
+  python3 - <<'PY'
+import base64, hashlib, hmac, struct, time
+key = base64.b32decode("GATEHOUSEDEMOTOTPSECRET234567XYZ")
+mac = hmac.new(key, struct.pack(">Q", int(time.time()) // 30), hashlib.sha1).digest()
+o = mac[-1] & 15
+print("%06d" % ((struct.unpack(">I", mac[o:o + 4])[0] & 0x7fffffff) % 1000000))
+PY
+}
