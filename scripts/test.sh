@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test layer: formatting and lints; unit tests; database and HTTP tests on SQLite
 # and PostgreSQL; Playwright end-to-end tests against the built app on SQLite and on
-# PostgreSQL, each followed by schemathesis against the public API's OpenAPI document.
+# PostgreSQL, each followed by schemathesis against the public API's OpenAPI document; last,
+# the release wasm against its size budget.
 # Installs what it needs first (Debian chromium, the end2end npm packages, a PostgreSQL
 # server if none answers on 127.0.0.1:5432, the Rust wasm tools, schemathesis from PyPI).
 set -euo pipefail
@@ -96,5 +97,16 @@ api_contract() {
 
 end_to_end sqlite
 end_to_end postgres
+
+# The hydrate bundle's budget (DESIGN: at most 250 KB brotli), on the release wasm as the server
+# sends it: a change that grows it past the budget fails here, not in a later measurement.
+step "bundle size"
+(unset RUSTFLAGS; PATH="$PWD/end2end/node_modules/.bin:$PATH" cargo leptos build --release --precompress --frontend-only)
+bench/size.sh --no-build
+wasm_brotli=$(stat -c %s target/site/pkg/gatehouse.wasm.br)
+if [ "$wasm_brotli" -gt 250000 ]; then
+  echo "the hydrate wasm is $wasm_brotli B brotli, over its budget of 250,000 B"
+  exit 1
+fi
 
 step "all test layers passed"

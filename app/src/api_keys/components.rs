@@ -3,6 +3,7 @@
 use super::api::{API_KEYS_MANAGE, CreateApiKey, RevokeApiKey, list_api_keys};
 use super::{DEFAULT_DAYS, KeyView, KeysPage, MAX_DAYS, ScopeChoice};
 use crate::ui::{DoneNote, ErrorAlert, Loaded, Page, field_error, form_action, gated};
+use crate::ui::{FormAction, PostForm};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -90,12 +91,12 @@ fn KeyRow(key_view: KeyView) -> impl IntoView {
 
 #[island]
 fn RevokeKeyForm(key_id: String, name: String) -> impl IntoView {
-    let action = ServerAction::<RevokeApiKey>::new();
+    let action = FormAction::new::<RevokeApiKey>();
     view! {
-        <ActionForm action>
+        <PostForm action>
             <input type="hidden" name="key_id" value=key_id/>
             <button type="submit" class="button-danger" aria-label=format!("Revoke {name}")>"Revoke"</button>
-        </ActionForm>
+        </PostForm>
     }
 }
 
@@ -117,7 +118,7 @@ fn CreateKeyForm(scopes: Vec<ScopeChoice>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <ActionForm action>
+        <PostForm action>
             <label for="key-name">"Name"</label>
             <input id="key-name" name="name" required maxlength="80" aria-invalid=field_error(result, "name")/>
             <fieldset aria-invalid=field_error(result, "scopes")>
@@ -136,6 +137,6 @@ fn CreateKeyForm(scopes: Vec<ScopeChoice>) -> impl IntoView {
                 </div>
             })}
             <button type="submit" disabled=move || action.pending().get()>"Create key"</button>
-        </ActionForm>
+        </PostForm>
     }
 }

@@ -5,6 +5,7 @@ use super::api::{
     get_audit_retention, list_audit_events,
 };
 use crate::error::AppError;
+use crate::ui::PostForm;
 use crate::ui::{DoneNote, ErrorAlert, Loaded, Page, WhenAllowed, encode_query_value, field_error, form_action, gated};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -195,12 +196,12 @@ fn Retention(retention: Resource<Result<i64, AppError>>, can_change: bool, can_e
 fn RetentionForm(days: i64) -> impl IntoView {
     let (save, result) = form_action::<SetAuditRetention>();
     view! {
-        <ActionForm action=save attr:class="inline-form">
+        <PostForm action=save attr:class="inline-form">
             <label for="retention-days">"Keep events for (days)"</label>
             <input id="retention-days" name="days" type="number" min="90" max="3650" value=days required
                 aria-invalid=field_error(result, "days")/>
             <button type="submit" class="button-secondary">"Save"</button>
             <ErrorAlert result/>
-        </ActionForm>
+        </PostForm>
     }
 }

@@ -3,6 +3,7 @@
 
 use super::api::{ConfirmSignUp, SignIn, SignUp};
 use super::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
+use crate::ui::PostForm;
 use crate::ui::{ErrorAlert, Page, field_error, form_action};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -27,7 +28,7 @@ pub fn LoginPage() -> impl IntoView {
 fn LoginForm(next: String) -> impl IntoView {
     let (action, result) = form_action::<SignIn>();
     view! {
-        <ActionForm action>
+        <PostForm action>
             <input type="hidden" name="next" value=next/>
             <label for="email">"Email"</label>
             <input id="email" type="email" name="email" autocomplete="username" required
@@ -37,7 +38,7 @@ fn LoginForm(next: String) -> impl IntoView {
                 maxlength=MAX_PASSWORD_CHARS.to_string()/>
             <ErrorAlert result/>
             <button type="submit" disabled=move || action.pending().get()>"Sign in"</button>
-        </ActionForm>
+        </PostForm>
     }
 }
 
@@ -60,7 +61,7 @@ pub fn SignupPage() -> impl IntoView {
 fn SignupForm() -> impl IntoView {
     let (action, result) = form_action::<SignUp>();
     view! {
-        <ActionForm action>
+        <PostForm action>
             <label for="name">"Your name"</label>
             <input id="name" name="name" autocomplete="name" required maxlength="100"
                 aria-invalid=field_error(result, "name")/>
@@ -79,7 +80,7 @@ fn SignupForm() -> impl IntoView {
                 aria-invalid=field_error(result, "organization")/>
             <ErrorAlert result/>
             <button type="submit" disabled=move || action.pending().get()>"Create account"</button>
-        </ActionForm>
+        </PostForm>
     }
 }
 
@@ -121,13 +122,13 @@ pub fn SignupConfirmPage() -> impl IntoView {
 fn ConfirmSignupForm(token: String) -> impl IntoView {
     let (action, result) = form_action::<ConfirmSignUp>();
     view! {
-        <ActionForm action>
+        <PostForm action>
             <input type="hidden" name="token" value=token/>
             <label for="confirm-password">"Password"</label>
             <input id="confirm-password" type="password" name="password" autocomplete="current-password" required
                 maxlength=MAX_PASSWORD_CHARS.to_string() aria-invalid=field_error(result, "password")/>
             <ErrorAlert result/>
             <button type="submit" disabled=move || action.pending().get()>"Create my account"</button>
-        </ActionForm>
+        </PostForm>
     }
 }

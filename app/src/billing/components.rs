@@ -2,6 +2,7 @@
 
 use super::api::{BILLING_READ, SubmitTransfer, get_billing};
 use super::{Billing, Status, Transfer, usd};
+use crate::ui::PostForm;
 use crate::ui::{DoneNote, ErrorAlert, Loaded, Page, field_error, form_action, gated};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -124,7 +125,7 @@ fn TransferForm() -> impl IntoView {
             "Transfer the price of the months you want to Gatehouse Ltd, IBAN GB00 GATE 0000 0000 0000 00, "
             "then enter the bank's reference of the transfer here."
         </p>
-        <ActionForm action>
+        <PostForm action>
             <label for="transfer-reference">"Transfer reference"</label>
             <input id="transfer-reference" name="reference" required minlength="4" maxlength="64"
                 aria-invalid=field_error(result, "reference")/>
@@ -143,6 +144,6 @@ fn TransferForm() -> impl IntoView {
                 aria-invalid=field_error(result, "proof_url")/>
             <ErrorAlert result/>
             <button type="submit" disabled=move || action.pending().get()>"Submit transfer"</button>
-        </ActionForm>
+        </PostForm>
     }
 }

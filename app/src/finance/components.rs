@@ -2,7 +2,7 @@
 //!
 //! The finance forms are plain server-rendered forms (no islands): they post to their
 //! server function, which redirects to the page that shows the result; a refusal comes back
-//! to the form's page, which shows it (`ServerAction` reads it from the address).
+//! to the form's page, which shows it (`FormAction` reads it from the address).
 
 use super::api::{
     CUSTOMERS_PII, CreateCustomer, CreateInvoice, CustomerView, DeleteInvoice, INVOICES_CREATE, INVOICES_READ,
@@ -11,6 +11,7 @@ use super::api::{
 };
 use super::policy::{self, InvoiceAction, Line};
 use super::sections;
+use crate::ui::PostForm;
 use crate::ui::{
     DoneNote, ErrorAlert, Loaded, Page, WhenAllowed, allowed, current_session, field_error, form_action, gated,
 };
@@ -250,11 +251,11 @@ fn Invoice(i: InvoiceDetail) -> impl IntoView {
 fn IssueForm(invoice_id: String) -> impl IntoView {
     let (action, result) = form_action::<IssueInvoice>();
     view! {
-        <ActionForm action attr:class="inline-form">
+        <PostForm action attr:class="inline-form">
             <input type="hidden" name="invoice_id" value=invoice_id/>
             <button type="submit">"Issue invoice"</button>
             <ErrorAlert result/>
-        </ActionForm>
+        </PostForm>
     }
 }
 
@@ -262,11 +263,11 @@ fn IssueForm(invoice_id: String) -> impl IntoView {
 fn DeleteDraftForm(invoice_id: String) -> impl IntoView {
     let (action, result) = form_action::<DeleteInvoice>();
     view! {
-        <ActionForm action attr:class="inline-form">
+        <PostForm action attr:class="inline-form">
             <input type="hidden" name="invoice_id" value=invoice_id/>
             <button type="submit" class="button-danger">"Delete draft"</button>
             <ErrorAlert result/>
-        </ActionForm>
+        </PostForm>
     }
 }
 
@@ -277,13 +278,13 @@ fn VoidForm(invoice_id: String) -> impl IntoView {
         <section class="card narrow" aria-labelledby="void-title">
             <h2 id="void-title">"Void this invoice"</h2>
             <p class="muted">"A void invoice keeps its number and stays in the records. Once money was received, refund instead."</p>
-            <ActionForm action>
+            <PostForm action>
                 <input type="hidden" name="invoice_id" value=invoice_id/>
                 <label for="void-reason">"Reason"</label>
                 <input id="void-reason" name="reason" required maxlength="500" aria-invalid=field_error(result, "reason")/>
                 <ErrorAlert result/>
                 <button type="submit" class="button-danger">"Void invoice"</button>
-            </ActionForm>
+            </PostForm>
         </section>
     }
 }
@@ -494,11 +495,11 @@ fn DraftFields(customers: Vec<CustomerView>, values: DraftValues) -> impl IntoVi
 fn CreateInvoiceForm(children: Children) -> impl IntoView {
     let (action, result) = form_action::<CreateInvoice>();
     view! {
-        <ActionForm action>
+        <PostForm action>
             {children()}
             <ErrorAlert result/>
             <button type="submit">"Save draft"</button>
-        </ActionForm>
+        </PostForm>
     }
 }
 
@@ -506,12 +507,12 @@ fn CreateInvoiceForm(children: Children) -> impl IntoView {
 fn UpdateInvoiceForm(invoice_id: String, children: Children) -> impl IntoView {
     let (action, result) = form_action::<UpdateInvoice>();
     view! {
-        <ActionForm action>
+        <PostForm action>
             <input type="hidden" name="invoice_id" value=invoice_id/>
             {children()}
             <ErrorAlert result/>
             <button type="submit">"Save draft"</button>
-        </ActionForm>
+        </PostForm>
     }
 }
 
@@ -519,7 +520,7 @@ fn UpdateInvoiceForm(invoice_id: String, children: Children) -> impl IntoView {
 fn ProposeEditForm(invoice_id: String, version: i64, children: Children) -> impl IntoView {
     let (action, result) = form_action::<ProposeEdit>();
     view! {
-        <ActionForm action>
+        <PostForm action>
             <input type="hidden" name="invoice_id" value=invoice_id/>
             <input type="hidden" name="version" value=version.to_string()/>
             {children()}
@@ -527,7 +528,7 @@ fn ProposeEditForm(invoice_id: String, version: i64, children: Children) -> impl
             <input id="edit-reason" name="reason" required maxlength="500" aria-invalid=field_error(result, "reason")/>
             <ErrorAlert result/>
             <button type="submit">"Propose edit"</button>
-        </ActionForm>
+        </PostForm>
     }
 }
 
@@ -600,7 +601,7 @@ fn NewCustomerForm() -> impl IntoView {
     view! {
         <section class="card narrow" aria-labelledby="new-customer-title">
             <h2 id="new-customer-title">"Add a customer"</h2>
-            <ActionForm action>
+            <PostForm action>
                 <label for="c-name">"Name"</label>
                 <input id="c-name" name="name" required maxlength="100" aria-invalid=field_error(result, "name")/>
                 <label for="c-email">"Email"</label>
@@ -615,7 +616,7 @@ fn NewCustomerForm() -> impl IntoView {
                 </label>
                 <ErrorAlert result/>
                 <button type="submit">"Add customer"</button>
-            </ActionForm>
+            </PostForm>
         </section>
     }
 }

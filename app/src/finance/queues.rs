@@ -9,6 +9,7 @@ use super::policy::{self, RefundStatus};
 use super::sections::{payments_table, refund_steps};
 use super::types::RefundView;
 use crate::access::Denial;
+use crate::ui::PostForm;
 use crate::ui::{DoneNote, ErrorAlert, Loaded, Page, allowed, encode_query_value, field_error, form_action, gated};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -145,18 +146,18 @@ fn DecideRefund(refund_id: String) -> impl IntoView {
     let reason_id = format!("reject-{refund_id}");
     let approve_id = refund_id.clone();
     view! {
-        <ActionForm action=approve attr:class="inline-form">
+        <PostForm action=approve attr:class="inline-form">
             <input type="hidden" name="refund_id" value=approve_id/>
             <button type="submit">"Approve"</button>
             <ErrorAlert result=approved/>
-        </ActionForm>
-        <ActionForm action=reject attr:class="inline-form">
+        </PostForm>
+        <PostForm action=reject attr:class="inline-form">
             <input type="hidden" name="refund_id" value=refund_id/>
             <label for=reason_id.clone() class="small">"Reason for rejecting"</label>
             <input id=reason_id name="reason" required maxlength="500" aria-invalid=field_error(rejected, "reason")/>
             <button type="submit" class="button-secondary">"Reject"</button>
             <ErrorAlert result=rejected/>
-        </ActionForm>
+        </PostForm>
     }
 }
 
@@ -165,13 +166,13 @@ fn ExecuteForm(refund_id: String) -> impl IntoView {
     let (action, result) = form_action::<ExecuteRefund>();
     let reference_id = format!("sent-{refund_id}");
     view! {
-        <ActionForm action attr:class="inline-form">
+        <PostForm action attr:class="inline-form">
             <input type="hidden" name="refund_id" value=refund_id/>
             <label for=reference_id.clone() class="small">"Reference of the money sent back"</label>
             <input id=reference_id name="reference" maxlength="100"/>
             <button type="submit">"Mark as sent"</button>
             <ErrorAlert result/>
-        </ActionForm>
+        </PostForm>
     }
 }
 
@@ -180,13 +181,13 @@ fn ThresholdForm(current: String) -> impl IntoView {
     let (action, result) = form_action::<SetRefundThreshold>();
     view! {
         <h2>"Approval rule"</h2>
-        <ActionForm action>
+        <PostForm action>
             <label for="two-approvals">"Two approvers for refunds above"</label>
             <input id="two-approvals" name="two_approvals_above" value=current inputmode="decimal" aria-invalid=field_error(result, "two_approvals_above")/>
             <p class="small muted">"Leave it empty for one approver whatever the amount."</p>
             <ErrorAlert result/>
             <button type="submit">"Save rule"</button>
-        </ActionForm>
+        </PostForm>
     }
 }
 

@@ -7,6 +7,7 @@ use super::api::{
 };
 use super::policy::{self, LineChange, PaymentMethod, Totals};
 use super::types::{EditStatus, EditView, InvoiceDetail, PaymentView, RefundView, VersionView};
+use crate::ui::PostForm;
 use crate::ui::{ErrorAlert, allowed, field_error, form_action};
 use leptos::prelude::*;
 
@@ -138,18 +139,18 @@ fn DecideEdit(edit_id: String) -> impl IntoView {
     let approve_id = edit_id.clone();
     view! {
         <div class="toolbar">
-            <ActionForm action=approve attr:class="inline-form">
+            <PostForm action=approve attr:class="inline-form">
                 <input type="hidden" name="edit_id" value=approve_id/>
                 <button type="submit">"Approve edit"</button>
                 <ErrorAlert result=approved/>
-            </ActionForm>
-            <ActionForm action=reject attr:class="inline-form">
+            </PostForm>
+            <PostForm action=reject attr:class="inline-form">
                 <input type="hidden" name="edit_id" value=edit_id/>
                 <label for=reason_id.clone()>"Reason for rejecting"</label>
                 <input id=reason_id name="reason" required maxlength="500" aria-invalid=field_error(rejected, "reason")/>
                 <button type="submit" class="button-secondary">"Reject edit"</button>
                 <ErrorAlert result=rejected/>
-            </ActionForm>
+            </PostForm>
         </div>
     }
 }
@@ -251,11 +252,11 @@ fn payment_row(p: PaymentView, confirm: bool, invoice: bool) -> impl IntoView {
 fn ConfirmForm(payment_id: String) -> impl IntoView {
     let (action, result) = form_action::<ConfirmPayment>();
     view! {
-        <ActionForm action attr:class="inline-form">
+        <PostForm action attr:class="inline-form">
             <input type="hidden" name="payment_id" value=payment_id/>
             <button type="submit">"Confirm it arrived"</button>
             <ErrorAlert result/>
-        </ActionForm>
+        </PostForm>
     }
 }
 
@@ -266,7 +267,7 @@ fn RecordPaymentForm(invoice_id: String, open: String) -> impl IntoView {
         PaymentMethod::ALL.into_iter().map(|m| view! { <option value=m.key()>{m.label()}</option> }).collect_view();
     view! {
         <h3>"Record a payment"</h3>
-        <ActionForm action>
+        <PostForm action>
             <input type="hidden" name="invoice_id" value=invoice_id/>
             <label for="pay-method">"Method"</label>
             <select id="pay-method" name="method">{methods}</select>
@@ -279,7 +280,7 @@ fn RecordPaymentForm(invoice_id: String, open: String) -> impl IntoView {
             </p>
             <ErrorAlert result/>
             <button type="submit">"Record payment"</button>
-        </ActionForm>
+        </PostForm>
     }
 }
 
@@ -354,7 +355,7 @@ fn RequestRefundForm(invoice_id: String, max: String) -> impl IntoView {
     let (action, result) = form_action::<RequestRefund>();
     view! {
         <h3>"Request a refund"</h3>
-        <ActionForm action>
+        <PostForm action>
             <input type="hidden" name="invoice_id" value=invoice_id/>
             <label for="refund-amount">"Amount"</label>
             <input id="refund-amount" name="amount" value=max inputmode="decimal" required aria-invalid=field_error(result, "amount")/>
@@ -363,6 +364,6 @@ fn RequestRefundForm(invoice_id: String, max: String) -> impl IntoView {
             <p class="small muted">"Someone else approves it; large refunds need two approvers."</p>
             <ErrorAlert result/>
             <button type="submit">"Request refund"</button>
-        </ActionForm>
+        </PostForm>
     }
 }

@@ -2,6 +2,7 @@
 
 use super::GRANTABLE;
 use super::api::{GRANTS_MANAGE, MemberAccess, SetAnalyticsGrants, Source, list_analytics_access};
+use crate::ui::PostForm;
 use crate::ui::{DoneNote, ErrorAlert, Loaded, Page, form_action, gated};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -105,11 +106,11 @@ fn AccessTable(rows: Vec<MemberAccess>) -> impl IntoView {
 fn SaveAccess(form_id: String, member_id: String, expiry_label: String, save_label: String) -> impl IntoView {
     let (action, result) = form_action::<SetAnalyticsGrants>();
     view! {
-        <ActionForm action attr:id=form_id>
+        <PostForm action attr:id=form_id>
             <input type="hidden" name="member_id" value=member_id/>
             <input type="date" name="expires_on" aria-label=expiry_label/>
             <button type="submit" aria-label=save_label>"Save"</button>
             <ErrorAlert result/>
-        </ActionForm>
+        </PostForm>
     }
 }

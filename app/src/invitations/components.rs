@@ -10,6 +10,7 @@ use crate::team::api::{AssignableRole, list_assignable_roles};
 use crate::ui::{
     ErrorAlert, ErrorPanel, Loaded, Page, Submitted, SuccessNote, encode_query_value, field_error, form_action,
 };
+use crate::ui::{FormAction, PostForm};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -17,18 +18,18 @@ use leptos_router::hooks::use_params_map;
 /// The invitation actions, list and role choices, made once by the island.
 #[derive(Clone, Copy)]
 struct InvitationPanel {
-    invite: ServerAction<InvitePeople>,
-    resend: ServerAction<ResendInvitation>,
-    revoke: ServerAction<RevokeInvitation>,
+    invite: FormAction<InviteOutcome>,
+    resend: FormAction<()>,
+    revoke: FormAction<()>,
     list: Resource<Result<InvitationList, AppError>>,
     roles: Resource<Result<Vec<AssignableRole>, AppError>>,
 }
 
 impl InvitationPanel {
     fn new() -> InvitationPanel {
-        let invite = ServerAction::<InvitePeople>::new();
-        let resend = ServerAction::<ResendInvitation>::new();
-        let revoke = ServerAction::<RevokeInvitation>::new();
+        let invite = FormAction::new::<InvitePeople>();
+        let resend = FormAction::new::<ResendInvitation>();
+        let revoke = FormAction::new::<RevokeInvitation>();
         let list = Resource::new(
             move || (invite.version().get(), resend.version().get(), revoke.version().get()),
             |_| list_invitations(),
@@ -82,7 +83,7 @@ pub fn Invitations() -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="invite-title">
             <h2 id="invite-title">"Invite people"</h2>
-            <ActionForm action=panel.invite>
+            <PostForm action=panel.invite>
                 <label for="invite-emails">"Email addresses"</label>
                 <textarea id="invite-emails" name="emails" rows="3" required
                     placeholder="one@example.com, two@example.com"
@@ -100,7 +101,7 @@ pub fn Invitations() -> impl IntoView {
                 <ErrorAlert result/>
                 {outcome}
                 <button type="submit">"Send invitations"</button>
-            </ActionForm>
+            </PostForm>
         </section>
         <InvitationTable panel/>
     }
@@ -140,14 +141,14 @@ fn InvitationRows(list: InvitationList, panel: InvitationPanel) -> impl IntoView
                 let revoke_label = format!("Revoke the invitation to {}", i.email);
                 let (resend_id, revoke_id) = (i.id.clone(), i.id.clone());
                 view! {
-                    <ActionForm action=panel.resend attr:class="inline-form">
+                    <PostForm action=panel.resend attr:class="inline-form">
                         <input type="hidden" name="invitation_id" value=resend_id/>
                         <button type="submit" class="button-secondary" aria-label=resend_label>"Resend"</button>
-                    </ActionForm>
-                    <ActionForm action=panel.revoke attr:class="inline-form">
+                    </PostForm>
+                    <PostForm action=panel.revoke attr:class="inline-form">
                         <input type="hidden" name="invitation_id" value=revoke_id/>
                         <button type="submit" class="button-secondary" aria-label=revoke_label>"Revoke"</button>
-                    </ActionForm>
+                    </PostForm>
                 }
             });
             let class = format!("badge invitation-{}", i.state.label());
@@ -270,11 +271,11 @@ fn Invitation(info: InvitationInfo, token: String) -> impl IntoView {
 fn AcceptForm(token: String) -> impl IntoView {
     let (action, result) = form_action::<AcceptInvitation>();
     view! {
-        <ActionForm action>
+        <PostForm action>
             <input type="hidden" name="token" value=token/>
             <ErrorAlert result/>
             <button type="submit">"Accept invitation"</button>
-        </ActionForm>
+        </PostForm>
     }
 }
 
@@ -282,7 +283,7 @@ fn AcceptForm(token: String) -> impl IntoView {
 fn NewAccountForm(token: String, email: String) -> impl IntoView {
     let (action, result) = form_action::<AcceptInvitationNewAccount>();
     view! {
-        <ActionForm action>
+        <PostForm action>
             <input type="hidden" name="token" value=token/>
             <label for="invite-email">"Email"</label>
             <input id="invite-email" value=email disabled/>
@@ -294,6 +295,6 @@ fn NewAccountForm(token: String, email: String) -> impl IntoView {
                 required minlength="8" maxlength="128" aria-invalid=field_error(result, "password")/>
             <ErrorAlert result/>
             <button type="submit">"Create account and join"</button>
-        </ActionForm>
+        </PostForm>
     }
 }

@@ -5,6 +5,7 @@ use super::api::{
     SecurityOverview, SendStepUpCode, SessionInfo, SetAnalyticsPin, StartTotpEnrollment, StepUp, VerifySecondFactor,
     get_security,
 };
+use crate::ui::PostForm;
 use crate::ui::{DoneNote, ErrorAlert, ErrorPanel, Loaded, Page, SuccessNote, field_error, form_action, gated};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -32,13 +33,13 @@ pub fn MfaSignInPage() -> impl IntoView {
 fn SecondFactorForm() -> impl IntoView {
     let (action, result) = form_action::<VerifySecondFactor>();
     view! {
-        <ActionForm action>
+        <PostForm action>
             <label for="code">"Authentication code"</label>
             <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" required
                 maxlength="20" aria-invalid=field_error(result, "code")/>
             <ErrorAlert result/>
             <button type="submit" disabled=move || action.pending().get()>"Verify"</button>
-        </ActionForm>
+        </PostForm>
     }
 }
 
@@ -115,13 +116,13 @@ fn TwoFactor(enrolled: bool, codes_left: i64, warn: bool, next: String) -> impl 
                 <p>"Scan this code with an authenticator app (1Password, Google Authenticator, Authy…):"</p>
                 <div class="qr" inner_html=e.qr_svg></div>
                 <p>"Can't scan it? Enter this key: " <code class="secret" data-testid="totp-secret">{e.secret}</code></p>
-                <ActionForm action=confirm>
+                <PostForm action=confirm>
                     <label for="enroll-code">"Authentication code"</label>
                     <input id="enroll-code" name="code" inputmode="numeric" autocomplete="one-time-code" required
                         maxlength="10" aria-invalid=field_error(confirmed, "code")/>
                     <ErrorAlert result=confirmed/>
                     <button type="submit">"Confirm"</button>
-                </ActionForm>
+                </PostForm>
             </div>
         })
     };
@@ -133,18 +134,18 @@ fn TwoFactor(enrolled: bool, codes_left: i64, warn: bool, next: String) -> impl 
             </p>
             <details>
                 <summary>"Set up a new authenticator"</summary>
-                <ActionForm action=start>
+                <PostForm action=start>
                     <label for="re-password">"Current password"</label>
                     <input id="re-password" type="password" name="password" autocomplete="current-password" required/>
                     <label for="re-code">"Code from your current authenticator"</label>
                     <input id="re-code" name="code" inputmode="numeric" required maxlength="10"/>
                     <ErrorAlert result=started/>
                     <button type="submit">"Set up a new authenticator"</button>
-                </ActionForm>
+                </PostForm>
             </details>
             <details>
                 <summary>"Turn off two-factor authentication"</summary>
-                <ActionForm action=disable>
+                <PostForm action=disable>
                     <label for="off-password">"Current password"</label>
                     <input id="off-password" type="password" name="password" autocomplete="current-password" required/>
                     <label for="off-code">"Authentication or recovery code"</label>
@@ -155,20 +156,20 @@ fn TwoFactor(enrolled: bool, codes_left: i64, warn: bool, next: String) -> impl 
                     </label>
                     <ErrorAlert result=disabled/>
                     <button type="submit" class="button-danger">"Turn off two-factor authentication"</button>
-                </ActionForm>
+                </PostForm>
             </details>
         }
         .into_any()
     } else {
         view! {
             <p><span class="badge outcome-failed">"Off"</span></p>
-            <ActionForm action=start>
+            <PostForm action=start>
                 <label for="enroll-password">"Current password"</label>
                 <input id="enroll-password" type="password" name="password" autocomplete="current-password" required
                     aria-invalid=field_error(started, "password")/>
                 <ErrorAlert result=started/>
                 <button type="submit">"Set up two-factor authentication"</button>
-            </ActionForm>
+            </PostForm>
         }
         .into_any()
     };
@@ -218,7 +219,7 @@ fn Pin(has_pin: bool) -> impl IntoView {
 fn PinForm() -> impl IntoView {
     let (action, result) = form_action::<SetAnalyticsPin>();
     view! {
-        <ActionForm action>
+        <PostForm action>
             <label for="pin-password">"Current password"</label>
             <input id="pin-password" type="password" name="password" autocomplete="current-password" required
                 aria-invalid=field_error(result, "password")/>
@@ -227,7 +228,7 @@ fn PinForm() -> impl IntoView {
                 minlength="6" maxlength="12" aria-invalid=field_error(result, "pin")/>
             <ErrorAlert result/>
             <button type="submit">"Save PIN"</button>
-        </ActionForm>
+        </PostForm>
     }
 }
 
@@ -281,11 +282,11 @@ fn Sessions(sessions: Vec<SessionInfo>) -> impl IntoView {
 fn EndSession(session_id: String, label: String) -> impl IntoView {
     let (action, result) = form_action::<RevokeSession>();
     view! {
-        <ActionForm action>
+        <PostForm action>
             <input type="hidden" name="session_id" value=session_id/>
             <button type="submit" class="button-secondary" aria-label=label>"End session"</button>
             <ErrorAlert result/>
-        </ActionForm>
+        </PostForm>
     }
 }
 
@@ -293,10 +294,10 @@ fn EndSession(session_id: String, label: String) -> impl IntoView {
 fn EndOtherSessions() -> impl IntoView {
     let (action, result) = form_action::<RevokeOtherSessions>();
     view! {
-        <ActionForm action>
+        <PostForm action>
             <button type="submit" class="button-secondary">"End all other sessions"</button>
             <ErrorAlert result/>
-        </ActionForm>
+        </PostForm>
     }
 }
 
@@ -315,7 +316,7 @@ fn Password() -> impl IntoView {
 fn PasswordForm() -> impl IntoView {
     let (action, result) = form_action::<ChangePassword>();
     view! {
-        <ActionForm action>
+        <PostForm action>
             <label for="pw-current">"Current password"</label>
             <input id="pw-current" type="password" name="current_password" autocomplete="current-password" required
                 aria-invalid=field_error(result, "password")/>
@@ -328,7 +329,7 @@ fn PasswordForm() -> impl IntoView {
             </label>
             <ErrorAlert result/>
             <button type="submit">"Change password"</button>
-        </ActionForm>
+        </PostForm>
     }
 }
 
@@ -375,7 +376,7 @@ pub fn StepUpForms(next: String) -> impl IntoView {
                     view! {
                         {locked}
                         {o.mfa_enrolled.then(|| view! {
-                            <ActionForm action=totp>
+                            <PostForm action=totp>
                                 <input type="hidden" name="method" value="totp"/>
                                 <input type="hidden" name="next" value=next/>
                                 <label for="su-code">"Authentication code"</label>
@@ -383,32 +384,32 @@ pub fn StepUpForms(next: String) -> impl IntoView {
                                     required maxlength="10"/>
                                 <ErrorAlert result=totp_result/>
                                 <button type="submit">"Unlock with authenticator"</button>
-                            </ActionForm>
+                            </PostForm>
                         })}
                         {o.has_pin.then(|| view! {
-                            <ActionForm action=pin>
+                            <PostForm action=pin>
                                 <input type="hidden" name="method" value="pin"/>
                                 <input type="hidden" name="next" value=next/>
                                 <label for="su-pin">"Analytics PIN"</label>
                                 <input id="su-pin" type="password" name="code" inputmode="numeric" required maxlength="12"/>
                                 <ErrorAlert result=pin_result/>
                                 <button type="submit">"Unlock with PIN"</button>
-                            </ActionForm>
+                            </PostForm>
                         })}
                         <div class="email-step-up">
-                            <ActionForm action=send>
+                            <PostForm action=send>
                                 <button type="submit" class="button-secondary">"Email me a code"</button>
                                 <ErrorAlert result=send_result/>
                                 <SuccessNote result=send_result message="We sent a code to your email address."/>
-                            </ActionForm>
-                            <ActionForm action=email>
+                            </PostForm>
+                            <PostForm action=email>
                                 <input type="hidden" name="method" value="email"/>
                                 <input type="hidden" name="next" value=next/>
                                 <label for="su-email">"Emailed code"</label>
                                 <input id="su-email" name="code" inputmode="numeric" required maxlength="6"/>
                                 <ErrorAlert result=email_result/>
                                 <button type="submit">"Unlock with emailed code"</button>
-                            </ActionForm>
+                            </PostForm>
                         </div>
                     }
                     .into_any()

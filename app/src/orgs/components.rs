@@ -4,6 +4,7 @@ use super::CURRENCIES;
 use super::api::{
     CompleteOnboarding, CreateOrganization, ORG_SETTINGS, OrgSettings, UpdateOrgSettings, get_org_settings,
 };
+use crate::ui::PostForm;
 use crate::ui::{DoneNote, ErrorAlert, Loaded, Page, Submitted, field_error, form_action, gated};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -73,11 +74,11 @@ fn Onboarding(settings: OrgSettings) -> impl IntoView {
 fn OnboardingForm(settings: OrgSettings) -> impl IntoView {
     let (action, result) = form_action::<CompleteOnboarding>();
     view! {
-        <ActionForm action>
+        <PostForm action>
             <SettingsFields settings result/>
             <ErrorAlert result/>
             <button type="submit" disabled=move || action.pending().get()>"Finish setup"</button>
-        </ActionForm>
+        </PostForm>
     }
 }
 
@@ -114,11 +115,11 @@ fn OrgSettingsDetails(settings: OrgSettings) -> impl IntoView {
 fn OrgSettingsForm(settings: OrgSettings) -> impl IntoView {
     let (action, result) = form_action::<UpdateOrgSettings>();
     view! {
-        <ActionForm action>
+        <PostForm action>
             <SettingsFields settings result/>
             <ErrorAlert result/>
             <button type="submit" disabled=move || action.pending().get()>"Save changes"</button>
-        </ActionForm>
+        </PostForm>
     }
 }
 
@@ -141,11 +142,11 @@ pub fn NewOrganizationPage() -> impl IntoView {
 pub fn CreateOrganizationForm() -> impl IntoView {
     let (action, result) = form_action::<CreateOrganization>();
     view! {
-        <ActionForm action>
+        <PostForm action>
             <label for="new-org-name">"Organization name"</label>
             <input id="new-org-name" name="name" required maxlength="80" aria-invalid=field_error(result, "name")/>
             <ErrorAlert result/>
             <button type="submit" disabled=move || action.pending().get()>"Create organization"</button>
-        </ActionForm>
+        </PostForm>
     }
 }

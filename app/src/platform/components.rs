@@ -4,6 +4,7 @@ use super::api::{ConfirmTransfer, ReactivateTenant, SuspendTenant, TENANTS_READ,
 use super::{Tenant, TenantDetail};
 use crate::billing::components::Transfers;
 use crate::billing::{Plan, Status};
+use crate::ui::PostForm;
 use crate::ui::{DoneNote, ErrorAlert, Loaded, Page, field_error, form_action, gated};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -148,7 +149,7 @@ fn ConfirmForm(org_id: String) -> impl IntoView {
         .collect_view();
     view! {
         <h3>"Confirm a bank transfer"</h3>
-        <ActionForm action>
+        <PostForm action>
             <input type="hidden" name="org_id" value=org_id/>
             <label for="confirm-reference">"Reference"</label>
             <input id="confirm-reference" name="reference" required minlength="4" maxlength="64"
@@ -174,7 +175,7 @@ fn ConfirmForm(org_id: String) -> impl IntoView {
                 view! { <p class=class role="status" data-testid="confirm-result">{done.message()}</p> }
             })}
             <button type="submit" disabled=move || action.pending().get()>"Confirm transfer"</button>
-        </ActionForm>
+        </PostForm>
     }
 }
 
@@ -183,14 +184,14 @@ fn SuspendForm(org_id: String) -> impl IntoView {
     let (action, result) = form_action::<SuspendTenant>();
     view! {
         <h3>"Suspend"</h3>
-        <ActionForm action>
+        <PostForm action>
             <input type="hidden" name="org_id" value=org_id/>
             <label for="suspend-reason">"Reason (the tenant sees it)"</label>
             <input id="suspend-reason" name="reason" required minlength="3" maxlength="500"
                 aria-invalid=field_error(result, "reason")/>
             <ErrorAlert result/>
             <button type="submit" class="button-danger" disabled=move || action.pending().get()>"Suspend tenant"</button>
-        </ActionForm>
+        </PostForm>
     }
 }
 
@@ -199,13 +200,13 @@ fn ReactivateForm(org_id: String) -> impl IntoView {
     let (action, result) = form_action::<ReactivateTenant>();
     view! {
         <h3>"Reactivate"</h3>
-        <ActionForm action>
+        <PostForm action>
             <input type="hidden" name="org_id" value=org_id/>
             <label for="reactivate-reason">"Reason"</label>
             <input id="reactivate-reason" name="reason" required minlength="3" maxlength="500"
                 aria-invalid=field_error(result, "reason")/>
             <ErrorAlert result/>
             <button type="submit" disabled=move || action.pending().get()>"Reactivate tenant"</button>
-        </ActionForm>
+        </PostForm>
     }
 }

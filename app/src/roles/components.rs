@@ -2,6 +2,7 @@
 
 use super::api::{CreateRole, DeleteRole, ROLES_MANAGE, ROLES_READ, RoleView, SetRolePermission, list_roles};
 use crate::access::{BuiltinRole, Domain, Permission};
+use crate::ui::PostForm;
 use crate::ui::{DoneNote, ErrorAlert, Loaded, Page, allowed, field_error, form_action, gated};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -114,13 +115,13 @@ fn RoleCard(role: RoleView, can_manage: bool) -> impl IntoView {
 fn PermissionToggle(role_id: String, permission: String, add: bool, label: String) -> impl IntoView {
     let (action, result) = form_action::<SetRolePermission>();
     view! {
-        <ActionForm action attr:class="inline-form">
+        <PostForm action attr:class="inline-form">
             <input type="hidden" name="role_id" value=role_id/>
             <input type="hidden" name="permission" value=permission/>
             <input type="hidden" name="enabled" value=if add { "true" } else { "false" }/>
             <button type="submit" class="link-button" aria-label=label>{if add { "Add" } else { "Remove" }}</button>
             <ErrorAlert result/>
-        </ActionForm>
+        </PostForm>
     }
 }
 
@@ -128,11 +129,11 @@ fn PermissionToggle(role_id: String, permission: String, add: bool, label: Strin
 fn DeleteRoleForm(role_id: String, label: String) -> impl IntoView {
     let (action, result) = form_action::<DeleteRole>();
     view! {
-        <ActionForm action attr:class="inline-form">
+        <PostForm action attr:class="inline-form">
             <input type="hidden" name="role_id" value=role_id/>
             <button type="submit" class="button-danger" aria-label=label>"Delete role"</button>
             <ErrorAlert result/>
-        </ActionForm>
+        </PostForm>
     }
 }
 
@@ -147,7 +148,7 @@ fn NewRole(templates: Vec<(String, String)>) -> impl IntoView {
     view! {
         <section class="card narrow" aria-labelledby="new-role-title">
             <h2 id="new-role-title">"New custom role"</h2>
-            <ActionForm action>
+            <PostForm action>
                 <label for="role-name">"Name"</label>
                 <input id="role-name" name="name" required maxlength="50" aria-invalid=field_error(result, "name")/>
                 <label for="role-description">"Description (optional)"</label>
@@ -159,7 +160,7 @@ fn NewRole(templates: Vec<(String, String)>) -> impl IntoView {
                 </select>
                 <ErrorAlert result/>
                 <button type="submit">"Create role"</button>
-            </ActionForm>
+            </PostForm>
         </section>
     }
 }

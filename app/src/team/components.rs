@@ -9,6 +9,7 @@ use crate::access::{Permission, Requirement};
 use crate::error::AppError;
 use crate::invitations::api::TEAM_INVITE;
 use crate::invitations::components::Invitations;
+use crate::ui::PostForm;
 use crate::ui::{DoneNote, ErrorAlert, Loaded, Page, SuccessNote, WhenAllowed, current_session, form_action, gated};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -245,13 +246,13 @@ fn RoleForm(member_id: String, options: Vec<RoleOption>) -> impl IntoView {
     let options =
         options.into_iter().map(|o| view! { <option value=o.id selected=o.selected>{o.label}</option> }).collect_view();
     view! {
-        <ActionForm action>
+        <PostForm action>
             <input type="hidden" name="member_id" value=member_id/>
             <label for="role-select">"New role"</label>
             <select id="role-select" name="role_id">{options}</select>
             <ErrorAlert result/>
             <button type="submit">"Change role"</button>
-        </ActionForm>
+        </PostForm>
     }
 }
 
@@ -259,13 +260,13 @@ fn RoleForm(member_id: String, options: Vec<RoleOption>) -> impl IntoView {
 fn SignOutForm(member_id: String) -> impl IntoView {
     let (action, result) = form_action::<ForceSignOut>();
     view! {
-        <ActionForm action>
+        <PostForm action>
             <input type="hidden" name="member_id" value=member_id/>
             <p class="muted">"Ends every session they have in this organization; they sign in again to come back."</p>
             <ErrorAlert result/>
             <SuccessNote result message="Signed out of this organization everywhere."/>
             <button type="submit" class="button-secondary">"Force sign-out"</button>
-        </ActionForm>
+        </PostForm>
     }
 }
 
@@ -274,12 +275,12 @@ fn SignOutForm(member_id: String) -> impl IntoView {
 fn RemoveForm(member_id: String) -> impl IntoView {
     let (action, result) = form_action::<RemoveMember>();
     view! {
-        <ActionForm action>
+        <PostForm action>
             <input type="hidden" name="member_id" value=member_id/>
             <p class="muted">"Removes them and their grants from this organization at once."</p>
             <ErrorAlert result/>
             <button type="submit" class="button-danger">"Remove from organization"</button>
-        </ActionForm>
+        </PostForm>
     }
 }
 
@@ -304,12 +305,12 @@ fn OwnershipPanel(member: Member) -> impl IntoView {
 fn OfferForm(member_id: String, label: String) -> impl IntoView {
     let (action, result) = form_action::<OfferOwnership>();
     view! {
-        <ActionForm action>
+        <PostForm action>
             <input type="hidden" name="member_id" value=member_id/>
             <ErrorAlert result/>
             <SuccessNote result message="Offer sent: it waits for their answer for 7 days."/>
             <button type="submit" class="button-secondary">{label}</button>
-        </ActionForm>
+        </PostForm>
     }
 }
 
@@ -322,16 +323,16 @@ pub fn OwnershipOfferBanner(offer: OwnershipOffer) -> impl IntoView {
     view! {
         <section class="alert alert-warn" role="region" aria-label="Ownership offer">
             <p>{format!("{} offers you ownership of this organization (until {}).", offer.from_name, offer.expires)}</p>
-            <ActionForm action=answer attr:class="inline-form">
+            <PostForm action=answer attr:class="inline-form">
                 <input type="hidden" name="transfer_id" value=accept_id/>
                 <input type="hidden" name="accept" value="true"/>
                 <button type="submit">"Accept ownership"</button>
-            </ActionForm>
-            <ActionForm action=answer attr:class="inline-form">
+            </PostForm>
+            <PostForm action=answer attr:class="inline-form">
                 <input type="hidden" name="transfer_id" value=decline_id/>
                 <input type="hidden" name="accept" value="false"/>
                 <button type="submit" class="button-secondary">"Decline"</button>
-            </ActionForm>
+            </PostForm>
             <ErrorAlert result/>
         </section>
     }

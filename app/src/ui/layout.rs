@@ -1,5 +1,6 @@
 //! The page frame: brand, organization switcher, navigation gated by permission, user menu.
 
+use super::forms::PostForm;
 use super::use_session;
 use crate::access::decide;
 use crate::auth::api::SessionView;
@@ -57,11 +58,11 @@ fn OrgSwitcher(session: SessionView) -> impl IntoView {
             let label = format!("Switch to {}", org.name);
             view! {
                 <li>
-                    <ActionForm action=ctx.switch_org>
+                    <PostForm action=ctx.switch_org>
                         <input type="hidden" name="org_id" value=org.org_id/>
                         <button type="submit" class="link-button">{label}</button>
                         <span class="muted small">{org.role_name}</span>
-                    </ActionForm>
+                    </PostForm>
                 </li>
             }
         })
@@ -83,9 +84,9 @@ fn UserMenu(session: SessionView) -> impl IntoView {
     view! {
         <div class="user-menu">
             <a class="user-name" href="/settings/security" title=session.access.email.clone()>{session.access.name.clone()}</a>
-            <ActionForm action=ctx.sign_out>
+            <PostForm action=ctx.sign_out>
                 <button type="submit" class="button-secondary">"Sign out"</button>
-            </ActionForm>
+            </PostForm>
         </div>
     }
 }

@@ -7,7 +7,7 @@ mod layout;
 mod session;
 mod status;
 
-pub use forms::{DoneNote, ErrorAlert, Submitted, SuccessNote, field_error, form_action};
+pub use forms::{DoneNote, ErrorAlert, FormAction, PostForm, Submitted, SuccessNote, field_error, form_action};
 pub use gate::{Loaded, Page, WhenAllowed, allowed, gated};
 pub use islands::HydrationMarker;
 pub use session::{CurrentSession, SessionCtx, current_session, provide_session, use_session};

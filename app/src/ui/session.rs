@@ -5,6 +5,7 @@
 //! resource itself. (Several Suspense boundaries sharing one resource is a known source of
 //! sporadic server-rendering deadlocks in Leptos 0.8; see leptos-rs/leptos#4578 and #4673.)
 
+use super::forms::FormAction;
 use crate::auth::api::{SessionView, SignOut, get_session};
 use crate::error::AppError;
 use crate::orgs::api::SwitchOrg;
@@ -16,8 +17,8 @@ pub struct SessionCtx {
     /// The caller's session (`Ok(None)` for visitors). Reloaded on every navigation, so a
     /// revoked permission disappears from the UI at the next page.
     pub session: Resource<Result<Option<SessionView>, AppError>>,
-    pub sign_out: ServerAction<SignOut>,
-    pub switch_org: ServerAction<SwitchOrg>,
+    pub sign_out: FormAction<()>,
+    pub switch_org: FormAction<()>,
     /// Bump to reload the session after a change on the same page (e.g. a renamed org).
     pub refresh: RwSignal<u64>,
 }
@@ -31,8 +32,8 @@ impl SessionCtx {
 /// Creates the session context; call once inside the `<Router>`.
 pub fn provide_session() -> SessionCtx {
     let location = use_location();
-    let sign_out = ServerAction::<SignOut>::new();
-    let switch_org = ServerAction::<SwitchOrg>::new();
+    let sign_out = FormAction::new::<SignOut>();
+    let switch_org = FormAction::new::<SwitchOrg>();
     let refresh = RwSignal::new(0u64);
     // The path goes along so the server can audit a refused page view, once, where it
     // loads the session for it.
