@@ -103,6 +103,85 @@ pub struct Db {
     /// and again; this process's writers queue here instead, first come first served, and
     /// each begins the moment the one before it ends. `None` on PostgreSQL, which locks rows.
     writers: Option<Arc<tokio::sync::Mutex<()>>>,
+    /// Permits to keep a connection for one request's reads ([`RequestConn`]): half the pool,
+    /// so the other half always circulates (see [`Db::conn`]). Also tells pools apart.
+    lending: Arc<tokio::sync::Semaphore>,
+}
+
+type PoolConnection = sqlx::pool::PoolConnection<sqlx::Any>;
+
+/// A connection from [`Db::conn`]; derefs to the connection.
+pub struct PooledConn(Pooled);
+
+enum Pooled {
+    Own(PoolConnection),
+    Lent(tokio::sync::OwnedMappedMutexGuard<Option<Lent>, PoolConnection>),
+}
+
+/// A connection kept for one request, with its permit ([`Db::lending`]).
+struct Lent {
+    conn: PoolConnection,
+    _permit: tokio::sync::OwnedSemaphorePermit,
+}
+
+impl std::ops::Deref for PooledConn {
+    type Target = Conn;
+
+    fn deref(&self) -> &Conn {
+        match &self.0 {
+            Pooled::Own(conn) => conn,
+            Pooled::Lent(conn) => conn,
+        }
+    }
+}
+
+impl std::ops::DerefMut for PooledConn {
+    fn deref_mut(&mut self) -> &mut Conn {
+        match &mut self.0 {
+            Pooled::Own(conn) => conn,
+            Pooled::Lent(conn) => conn,
+        }
+    }
+}
+
+/// One HTTP request's connection for reads (see [`Db::conn`]): made for each request by
+/// [`RequestConn::serve`], given to the request's pages and server functions as context by
+/// [`RequestConn::provide`], and given back to the pool when the response is made.
+#[derive(Clone)]
+pub struct RequestConn {
+    slot: Arc<tokio::sync::Mutex<Option<Lent>>>,
+    lending: Arc<tokio::sync::Semaphore>,
+}
+
+impl RequestConn {
+    /// An empty slot for a request served from `db`.
+    pub fn new(db: &Db) -> RequestConn {
+        RequestConn { slot: Arc::default(), lending: db.lending.clone() }
+    }
+
+    /// Serves `request` with a connection slot for reads from `db`, emptied (its connection
+    /// given back to the pool) as soon as the response is made.
+    pub async fn serve(
+        db: &Db,
+        mut request: axum::extract::Request,
+        next: axum::middleware::Next,
+    ) -> axum::response::Response {
+        let lent = RequestConn::new(db);
+        request.extensions_mut().insert(lent.clone());
+        let response = next.run(request).await;
+        lent.slot.lock().await.take();
+        response
+    }
+
+    /// Makes the current request's slot (set by [`RequestConn::serve`]) the one
+    /// [`Db::conn`] uses; called by the router for every page and server function.
+    pub fn provide() {
+        let lent = leptos::prelude::use_context::<http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<RequestConn>().cloned());
+        if let Some(lent) = lent {
+            leptos::prelude::provide_context(lent);
+        }
+    }
 }
 
 impl Db {
@@ -142,7 +221,9 @@ impl Db {
             .connect_with(options)
             .await?;
         let writers = (backend == Backend::Sqlite).then(|| Arc::new(tokio::sync::Mutex::new(())));
-        Ok(Db { pool, backend, writers })
+        // An in-memory database has one connection: nothing to lend.
+        let lending = Arc::new(tokio::sync::Semaphore::new(if memory { 0 } else { max_connections as usize / 2 }));
+        Ok(Db { pool, backend, writers, lending })
     }
 
     /// Applies the backend's migrations (a no-op when they are all applied). On SQLite it
@@ -167,9 +248,52 @@ impl Db {
         self.backend
     }
 
-    /// A pooled connection for reads.
-    pub async fn conn(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>, sqlx::Error> {
-        self.pool.acquire().await
+    /// The pool's open connections and how many of them are idle (for tests).
+    pub fn pool_state(&self) -> (u32, usize) {
+        (self.pool.size(), self.pool.num_idle())
+    }
+
+    /// A connection for reads. Within an HTTP request it is usually the request's own (see
+    /// [`RequestConn`]): taken from the pool by the request's first read and kept until the
+    /// response is made, so the request's reads do not each take one and give it back (on
+    /// SQLite every return is a hop to the connection's thread and back, on PostgreSQL a
+    /// round trip each way). At most half the pool is kept by requests at a time
+    /// ([`Db::lending`]); a request that finds no permit, a second load of a request while its
+    /// connection is in use, and anything outside a request take one from the pool for the
+    /// call. So the other half always circulates among calls that give it back when done, and
+    /// a request's load that waits for the pool while its request keeps one idle is served
+    /// by those.
+    pub async fn conn(&self) -> Result<PooledConn, sqlx::Error> {
+        if let Some(slot) = self.request_slot()
+            && let Ok(mut held) = slot.try_lock_owned()
+        {
+            if held.is_none()
+                && let Ok(permit) = self.lending.clone().try_acquire_owned()
+            {
+                *held = Some(Lent { conn: self.pool.acquire().await?, _permit: permit });
+            }
+            let lent = tokio::sync::OwnedMutexGuard::try_map(held, |lent| lent.as_mut().map(|l| &mut l.conn));
+            if let Ok(lent) = lent {
+                return Ok(PooledConn(Pooled::Lent(lent)));
+            }
+        }
+        Ok(PooledConn(Pooled::Own(self.pool.acquire().await?)))
+    }
+
+    /// The current request's connection slot, when the request is served from this pool.
+    fn request_slot(&self) -> Option<Arc<tokio::sync::Mutex<Option<Lent>>>> {
+        let RequestConn { slot, lending } = leptos::prelude::use_context::<RequestConn>()?;
+        Arc::ptr_eq(&lending, &self.lending).then_some(slot)
+    }
+
+    /// Gives the current request's idle connection back to the pool before it waits for
+    /// another one to write with.
+    fn return_request_conn(&self) {
+        if let Some(slot) = self.request_slot()
+            && let Ok(mut held) = slot.try_lock()
+        {
+            held.take();
+        }
     }
 
     /// A transaction that will write. On SQLite it takes the write lock at once
@@ -178,6 +302,7 @@ impl Db {
     /// Writers of this process take their turn in arrival order first (see `writers`); a turn
     /// not given within the pool's acquire timeout fails like a pool timeout.
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
+        self.return_request_conn();
         let turn = match &self.writers {
             Some(writers) => Some(
                 tokio::time::timeout(ACQUIRE_TIMEOUT, writers.clone().lock_owned())

@@ -382,6 +382,43 @@ db_test!(settings_update_is_validated_and_recorded, |t| {
     assert_eq!(find(&mut conn, &org.id).await.unwrap().onboarding_state, "complete");
 });
 
+db_test!(requests_keeping_connections_leave_the_pool_to_the_rest, |t| {
+    // Four requests on a pool of four each read through their own connection (`Db::conn`)
+    // while a second load of theirs asks for one; then the first loads end. Had every request
+    // kept its connection, all four would sit idle in their requests while the second loads
+    // waited for the pool: a deadlock. Half the pool is never kept, so every load is served.
+    use leptos::prelude::{Owner, provide_context};
+    use leptos::reactive::computed::ScopedFuture;
+    let db = app::db::Db::connect(&t.url, 4).await.unwrap();
+    let all_hold = std::sync::Arc::new(tokio::sync::Barrier::new(4));
+    let request = |db: app::db::Db, all_hold: std::sync::Arc<tokio::sync::Barrier>| async move {
+        let owner = Owner::new();
+        owner
+            .with(|| {
+                provide_context(app::db::RequestConn::new(&db));
+                ScopedFuture::new(async {
+                    let first = db.conn().await.unwrap();
+                    // Every request holds its first connection before any asks for a second.
+                    all_hold.wait().await;
+                    let second = async {
+                        let mut conn = db.conn().await.unwrap();
+                        sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(&mut *conn).await.unwrap()
+                    };
+                    let end_first = async {
+                        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                        drop(first);
+                    };
+                    tokio::join!(second, end_first).0
+                })
+            })
+            .await
+    };
+    let all = futures::future::join_all((0..4).map(|_| request(db.clone(), all_hold.clone())));
+    let answers = tokio::time::timeout(std::time::Duration::from_secs(5), all).await;
+    assert_eq!(answers.expect("every load is served (no deadlock)"), vec![1; 4]);
+    db.close().await;
+});
+
 db_test!(sqlite_runs_with_wal_and_foreign_keys, |t| {
     if t.backend == Backend::Sqlite {
         let mode: String =

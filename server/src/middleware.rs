@@ -86,6 +86,12 @@ pub async fn same_origin_writes(State(state): State<AppState>, request: Request,
     next.run(request).await
 }
 
+/// Lends every request one database connection for its reads, given back to the pool when
+/// the response is made (see `app::db::RequestConn`).
+pub async fn request_connection(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    app::db::RequestConn::serve(&state.db, request, next).await
+}
+
 /// Leptos answers every server-function error with 500. Our errors carry their status in
 /// their JSON body; this puts it on the response, so a denial is a 403, bad input a 400.
 pub async fn server_fn_error_status(request: Request, next: Next) -> Response {

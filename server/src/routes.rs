@@ -37,10 +37,12 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(
             &state,
             routes,
-            // Every request (page or server function) gets its own memo of the caller's access.
+            // Every request (page or server function) gets its own memo of the caller's access
+            // and reads through its own connection (`middleware::request_connection`).
             move || {
                 provide_context(page_state.clone());
                 app::access::provide_request_memo();
+                app::db::RequestConn::provide();
             },
             move || shell(options.clone()),
         )
@@ -48,11 +50,13 @@ pub fn router(state: AppState) -> Router {
             move || {
                 provide_context(fallback_state.clone());
                 app::access::provide_request_memo();
+                app::db::RequestConn::provide();
             },
             shell,
         ))
         // Layers run outside-in in the reverse of this order: the last one added sees the
         // request first.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::request_connection))
         .layer(axum::middleware::from_fn(middleware::server_fn_error_status))
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::same_origin_writes))
         .layer(axum::middleware::from_fn(middleware::limit_body))

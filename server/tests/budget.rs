@@ -77,7 +77,8 @@ const HOME: usize = 4;
 const SETTINGS: usize = 6;
 const WORK: usize = 8;
 
-async fn budgets(t: &TestDb) {
+/// Returns the app with the member's, the owner's and the stepped-up analyst's sessions.
+async fn budgets(t: &TestDb) -> (axum::Router, [String; 3]) {
     let app = web::app_with_orders(t).await;
     let member = web::sign_in(&app, t, "member@acme.test").await;
     let owner = web::sign_in(&app, t, "owner@acme.test").await;
@@ -161,6 +162,7 @@ async fn budgets(t: &TestDb) {
         }
     }
     assert!(over.is_empty(), "{:?}: pages over their statement budget:\n{}", t.backend, over.join("\n"));
+    (app, [member, owner, analyst])
 }
 
 /// The memo in isolation: two loads in one request are one statement; after something in the
@@ -201,13 +203,46 @@ async fn memo_is_forgotten_when_the_request_changes_access(t: &TestDb) {
         .await;
 }
 
+/// A request reads through one connection of its own and gives it back with its response:
+/// a burst of pages from more users than the pool has connections — pages whose loads run
+/// side by side (the team page), and pages that write (the analytics view is audited) — all
+/// answer, and afterwards every connection is idle again. Requests that kept their connection
+/// while their other loads or their writes waited for another would deadlock the burst (the
+/// pool's acquire timeout, then errors); one that never gave it back would leave it busy.
+async fn requests_give_their_connection_back(t: &TestDb, app: &axum::Router, cookies: &[String; 3]) {
+    let pages = ["/", "/settings/team", "/analytics"];
+    let (size, _) = t.db.pool_state();
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..6 * size as usize {
+        let (app, path, cookie) = (app.clone(), pages[i % 3], cookies[i % 3].clone());
+        tasks.spawn(async move { (path, web::get(&app, path, Some(&cookie)).await) });
+    }
+    for (path, page) in tasks.join_all().await {
+        assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.body);
+        assert!(!page.body.contains("Something went wrong"), "{path} failed:\n{}", page.body);
+    }
+    // Connections go back to the pool asynchronously (after a ping): wait for them.
+    let mut idle = 0;
+    for _ in 0..100 {
+        let (open, now_idle) = t.db.pool_state();
+        idle = now_idle;
+        if idle == open as usize {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let (open, _) = t.db.pool_state();
+    assert_eq!(idle, open as usize, "{:?}: connections still held after every response", t.backend);
+}
+
 async fn on(backend: Backend) {
     let _turn = TURN.lock().await;
     install_counter();
     let t = TestDb::new(backend).await;
     support::run(&t, async {
         memo_is_forgotten_when_the_request_changes_access(&t).await;
-        budgets(&t).await;
+        let (app, cookies) = budgets(&t).await;
+        requests_give_their_connection_back(&t, &app, &cookies).await;
     })
     .await;
     t.cleanup().await;
