@@ -4,7 +4,7 @@
 # size of the authenticated home page; then each main page is loaded by its usual user —
 # `/` (member, password), `/settings/team` (owner, TOTP), `/finance/invoices` (finance,
 # TOTP), `/analytics` (analyst, TOTP, then a step-up by PIN). Prints each one's req/s, p50,
-# p99 and its share of the bare handler's rate, and the server's peak RSS under that load.
+# p99 and its share of the bare handler's rate, and the server's peak RSS so far after each page.
 #
 #   bench/ssr.sh [sqlite] [postgres]    (default both; DURATION=15s CONNECTIONS=32;
 #                                        NO_BUILD=1 uses the release build that is there)
@@ -58,7 +58,10 @@ measure() {
   p99=$(ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")
   [ -n "$bare_rps" ] || bare_rps=$rps
   share=$(awk -v a="$rps" -v b="$bare_rps" 'BEGIN { printf "%.1f %%", 100 * a / b }')
-  printf '| %s | %s | %s | %s | %s |\n' "$title" "$rps" "$p50" "$p99" "$share" | tee -a "$report.table"
+  # The server's peak resident memory so far (which page makes it grow).
+  local peak="—"
+  [[ "$url" != "$origin"* ]] || peak=$(awk '/^VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$server/status")
+  printf '| %s | %s | %s | %s | %s | %s |\n' "$title" "$rps" "$p50" "$p99" "$share" "$peak" | tee -a "$report.table"
 }
 
 # sign_in EMAIL [totp] [step-up]: the session cookie (name=value) of a fresh sign-in.
@@ -119,7 +122,7 @@ for backend in "${backends[@]}"; do
   for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$bare_port/" >/dev/null && break; sleep 0.1; done
   rm -f "$report.table"
   bare_rps=
-  printf '\n## %s (home page: %s bytes)\n\n| page | req/s | p50 ms | p99 ms | of bare |\n|---|---|---|---|---|\n' \
+  printf '\n## %s (home page: %s bytes)\n\n| page | req/s | p50 ms | p99 ms | of bare | peak RSS MiB |\n|---|---|---|---|---|---|\n' \
     "$backend" "$size" | tee -a "$report.table"
   measure "bare axum handler" "http://127.0.0.1:$bare_port/"
   kill $bare; wait $bare 2>/dev/null || true
