@@ -115,7 +115,18 @@ pub struct PooledConn(Pooled);
 
 enum Pooled {
     Own(PoolConnection),
-    Lent(tokio::sync::OwnedMappedMutexGuard<Option<Lent>, PoolConnection>),
+    Lent(tokio::sync::OwnedMappedMutexGuard<Slot, PoolConnection>),
+}
+
+/// What a request keeps for its reads.
+#[derive(Default)]
+enum Slot {
+    /// Nothing yet (or given back before a write).
+    #[default]
+    Empty,
+    Lent(Lent),
+    /// The response is made: nothing more is kept (a load after it uses the pool).
+    Closed,
 }
 
 /// A connection kept for one request, with its permit ([`Db::lending`]).
@@ -149,7 +160,7 @@ impl std::ops::DerefMut for PooledConn {
 /// [`RequestConn::provide`], and given back to the pool when the response is made.
 #[derive(Clone)]
 pub struct RequestConn {
-    slot: Arc<tokio::sync::Mutex<Option<Lent>>>,
+    slot: Arc<tokio::sync::Mutex<Slot>>,
     lending: Arc<tokio::sync::Semaphore>,
 }
 
@@ -169,7 +180,7 @@ impl RequestConn {
         let lent = RequestConn::new(db);
         request.extensions_mut().insert(lent.clone());
         let response = next.run(request).await;
-        lent.slot.lock().await.take();
+        *lent.slot.lock().await = Slot::Closed;
         response
     }
 
@@ -253,6 +264,16 @@ impl Db {
         (self.pool.size(), self.pool.num_idle())
     }
 
+    /// The most connections the pool opens.
+    pub fn max_connections(&self) -> u32 {
+        self.pool.options().get_max_connections()
+    }
+
+    /// How many connections requests keep for their reads now (see [`Db::conn`]).
+    pub fn kept_connections(&self) -> usize {
+        (self.max_connections() as usize / 2).saturating_sub(self.lending.available_permits())
+    }
+
     /// A connection for reads. Within an HTTP request it is usually the request's own (see
     /// [`RequestConn`]): taken from the pool by the request's first read and kept until the
     /// response is made, so the request's reads do not each take one and give it back (on
@@ -267,12 +288,15 @@ impl Db {
         if let Some(slot) = self.request_slot()
             && let Ok(mut held) = slot.try_lock_owned()
         {
-            if held.is_none()
+            if matches!(*held, Slot::Empty)
                 && let Ok(permit) = self.lending.clone().try_acquire_owned()
             {
-                *held = Some(Lent { conn: self.pool.acquire().await?, _permit: permit });
+                *held = Slot::Lent(Lent { conn: self.pool.acquire().await?, _permit: permit });
             }
-            let lent = tokio::sync::OwnedMutexGuard::try_map(held, |lent| lent.as_mut().map(|l| &mut l.conn));
+            let lent = tokio::sync::OwnedMutexGuard::try_map(held, |slot| match slot {
+                Slot::Lent(lent) => Some(&mut lent.conn),
+                Slot::Empty | Slot::Closed => None,
+            });
             if let Ok(lent) = lent {
                 return Ok(PooledConn(Pooled::Lent(lent)));
             }
@@ -281,7 +305,7 @@ impl Db {
     }
 
     /// The current request's connection slot, when the request is served from this pool.
-    fn request_slot(&self) -> Option<Arc<tokio::sync::Mutex<Option<Lent>>>> {
+    fn request_slot(&self) -> Option<Arc<tokio::sync::Mutex<Slot>>> {
         let RequestConn { slot, lending } = leptos::prelude::use_context::<RequestConn>()?;
         Arc::ptr_eq(&lending, &self.lending).then_some(slot)
     }
@@ -291,8 +315,9 @@ impl Db {
     fn return_request_conn(&self) {
         if let Some(slot) = self.request_slot()
             && let Ok(mut held) = slot.try_lock()
+            && matches!(*held, Slot::Lent(_))
         {
-            held.take();
+            *held = Slot::Empty;
         }
     }
 

@@ -386,7 +386,8 @@ db_test!(requests_keeping_connections_leave_the_pool_to_the_rest, |t| {
     // Four requests on a pool of four each read through their own connection (`Db::conn`)
     // while a second load of theirs asks for one; then the first loads end. Had every request
     // kept its connection, all four would sit idle in their requests while the second loads
-    // waited for the pool: a deadlock. Half the pool is never kept, so every load is served.
+    // waited for the pool: a deadlock. Half the pool is never kept, so every load is served,
+    // and nothing is kept once the requests are over.
     use leptos::prelude::{Owner, provide_context};
     use leptos::reactive::computed::ScopedFuture;
     let db = app::db::Db::connect(&t.url, 4).await.unwrap();
@@ -398,8 +399,10 @@ db_test!(requests_keeping_connections_leave_the_pool_to_the_rest, |t| {
                 provide_context(app::db::RequestConn::new(&db));
                 ScopedFuture::new(async {
                     let first = db.conn().await.unwrap();
-                    // Every request holds its first connection before any asks for a second.
+                    // Every request holds its first connection before any asks for a second;
+                    // two of them (half the pool) keep theirs for the request.
                     all_hold.wait().await;
+                    assert_eq!(db.kept_connections(), 2);
                     let second = async {
                         let mut conn = db.conn().await.unwrap();
                         sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(&mut *conn).await.unwrap()
@@ -416,6 +419,7 @@ db_test!(requests_keeping_connections_leave_the_pool_to_the_rest, |t| {
     let all = futures::future::join_all((0..4).map(|_| request(db.clone(), all_hold.clone())));
     let answers = tokio::time::timeout(std::time::Duration::from_secs(5), all).await;
     assert_eq!(answers.expect("every load is served (no deadlock)"), vec![1; 4]);
+    assert_eq!(db.kept_connections(), 0);
     db.close().await;
 });
 

@@ -66,6 +66,21 @@ fn take() -> Vec<String> {
     std::mem::take(&mut *STATEMENTS.lock().unwrap())
 }
 
+/// The statements since the last [`take`] once none has come for 100 ms: a load a page started
+/// may still be finishing after its response (on a busy machine), and it counts for that page,
+/// not the next.
+async fn settled() -> Vec<String> {
+    let mut seen = usize::MAX;
+    loop {
+        let now = STATEMENTS.lock().unwrap().len();
+        if now == seen {
+            return take();
+        }
+        seen = now;
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
 /// Who loads which page, and its budget.
 struct Case {
     path: String,
@@ -140,9 +155,9 @@ async fn budgets(t: &TestDb) -> (axum::Router, [String; 3]) {
         // Once to warm the pool's connections (and their statement caches), then counted.
         let warm = web::get(&app, path, Some(&cookie)).await;
         assert_eq!(warm.status, StatusCode::OK, "{path} for {who}: {}", warm.body);
-        take();
+        settled().await;
         let page = web::get(&app, path, Some(&cookie)).await;
-        let statements = take();
+        let statements = settled().await;
         assert_eq!(page.status, StatusCode::OK, "{path} for {who}");
         assert!(!page.body.contains("Access denied"), "{path} is refused to {who}");
         let access_loads = statements.iter().filter(|s| s.contains("FROM sessions s JOIN users u")).count();
@@ -206,14 +221,29 @@ async fn memo_is_forgotten_when_the_request_changes_access(t: &TestDb) {
 /// A request reads through one connection of its own and gives it back with its response:
 /// a burst of pages from more users than the pool has connections — pages whose loads run
 /// side by side (the team page), and pages that write (the analytics view is audited) — all
-/// answer, and afterwards every connection is idle again. Requests that kept their connection
-/// while their other loads or their writes waited for another would deadlock the burst (the
-/// pool's acquire timeout, then errors); one that never gave it back would leave it busy.
+/// answer, requests kept connections meanwhile (never more than half the pool), and
+/// afterwards every connection is idle again, also while a response's body is still unread.
+/// Requests that kept their connection while their other loads or their writes waited for
+/// another would deadlock the burst (the pool's acquire timeout, then errors); one that never
+/// gave it back would leave it busy.
 async fn requests_give_their_connection_back(t: &TestDb, app: &axum::Router, cookies: &[String; 3]) {
+    use tower::ServiceExt;
     let pages = ["/", "/settings/team", "/analytics"];
-    let (size, _) = t.db.pool_state();
+    let max = t.db.max_connections() as usize;
+    let watching = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let watcher = {
+        let (db, watching) = (t.db.clone(), watching.clone());
+        tokio::spawn(async move {
+            let mut most = 0;
+            while watching.load(std::sync::atomic::Ordering::Relaxed) {
+                most = most.max(db.kept_connections());
+                tokio::time::sleep(std::time::Duration::from_micros(200)).await;
+            }
+            most
+        })
+    };
     let mut tasks = tokio::task::JoinSet::new();
-    for i in 0..6 * size as usize {
+    for i in 0..6 * max {
         let (app, path, cookie) = (app.clone(), pages[i % 3], cookies[i % 3].clone());
         tasks.spawn(async move { (path, web::get(&app, path, Some(&cookie)).await) });
     }
@@ -221,6 +251,14 @@ async fn requests_give_their_connection_back(t: &TestDb, app: &axum::Router, coo
         assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.body);
         assert!(!page.body.contains("Something went wrong"), "{path} failed:\n{}", page.body);
     }
+    watching.store(false, std::sync::atomic::Ordering::Relaxed);
+    let most = watcher.await.unwrap();
+    assert!(most > 0 && most <= max / 2, "{:?}: at most {most} connections kept at once", t.backend);
+    // A response whose body nobody has read yet has given its connection back already.
+    let request = http::Request::get("/").header(http::header::COOKIE, &cookies[0]).body(axum::body::Body::empty());
+    let unread = app.clone().oneshot(request.unwrap()).await.unwrap();
+    assert_eq!(unread.status(), StatusCode::OK);
+    assert_eq!(t.db.kept_connections(), 0, "{:?}: a connection kept past the response", t.backend);
     // Connections go back to the pool asynchronously (after a ping): wait for them.
     let mut idle = 0;
     for _ in 0..100 {
@@ -233,6 +271,7 @@ async fn requests_give_their_connection_back(t: &TestDb, app: &axum::Router, coo
     }
     let (open, _) = t.db.pool_state();
     assert_eq!(idle, open as usize, "{:?}: connections still held after every response", t.backend);
+    drop(unread);
 }
 
 async fn on(backend: Backend) {

@@ -9,11 +9,12 @@
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::reactive::signal::MappedSignal;
-use leptos::server_fn::ServerFn;
 use leptos::server_fn::client::Client;
+use leptos::server_fn::codec::{Json, PostUrl};
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr, ServerFnUrlError};
 use leptos::server_fn::request::ClientReq;
 use leptos::server_fn::response::ClientRes;
+use leptos::server_fn::{Http, ServerFn};
 use serde::de::DeserializeOwned;
 
 /// The result of a form's last submission, `None` before the first.
@@ -37,11 +38,12 @@ impl<T> FormAction<T>
 where
     T: DeserializeOwned + Clone + Send + Sync + 'static,
 {
-    /// The submissions to `S`. After a submission without JavaScript that failed, the server
-    /// renders the page again with the error, which this starts with.
+    /// The submissions to `S` (a function taking URL-encoded fields and answering JSON, as
+    /// every `#[server]` function does by default). After a submission without JavaScript
+    /// that failed, the server renders the page again with the error, which this starts with.
     pub fn new<S>() -> Self
     where
-        S: ServerFn<Output = T, Error = AppError>,
+        S: ServerFn<Output = T, Error = AppError, Protocol = Http<PostUrl, Json>>,
         S::Client: Client<AppError> + 'static,
     {
         let failed = use_context::<leptos::server::ServerActionError>()
@@ -94,7 +96,7 @@ where
 /// [`ErrorAlert`], [`SuccessNote`] and [`field_error`]).
 pub fn form_action<S>() -> (FormAction<S::Output>, Submitted<S::Output>)
 where
-    S: ServerFn<Error = AppError>,
+    S: ServerFn<Error = AppError, Protocol = Http<PostUrl, Json>>,
     S::Output: DeserializeOwned + Clone + Send + Sync + 'static,
     S::Client: Client<AppError> + 'static,
 {
@@ -124,7 +126,10 @@ where
             Some(body) => {
                 action.action.dispatch(body);
             }
-            None => action.value().set(Some(Err(AppError::Internal))),
+            None => {
+                action.value().set(Some(Err(AppError::Internal)));
+                action.version().update(|n| *n += 1);
+            }
         }
     };
     view! { <form action=action.path method="post" on:submit=on_submit>{children()}</form> }
