@@ -171,13 +171,16 @@ async fn gatehouse() -> ExitCode {
 /// glibc gives each thread that allocates under contention an arena of its own (up to eight
 /// per core) and keeps what was freed in it: with the tokio workers and the database's
 /// connection threads, one run of bench/ssr.sh peaked at 99 MiB resident (63 MiB in another).
-/// Two arenas keep it bounded (56-58 MiB).
+/// Two arenas by default (56-59 MiB in most runs, 95 MiB in one); glibc's own
+/// `MALLOC_ARENA_MAX`, when set, decides instead.
 fn bound_malloc_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only sets a tuning parameter of the allocator; it is called from `main`
-    // before any other thread exists.
-    unsafe {
-        libc::mallopt(libc::M_ARENA_MAX, 2);
+    if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
+        // SAFETY: mallopt only sets a tuning parameter of the allocator; it is called from
+        // `main` before any other thread exists.
+        unsafe {
+            libc::mallopt(libc::M_ARENA_MAX, 2);
+        }
     }
 }
 
