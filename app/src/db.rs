@@ -106,6 +106,8 @@ pub struct Db {
     /// Permits to keep a connection for one request's reads ([`RequestConn`]): half the pool,
     /// so the other half always circulates (see [`Db::conn`]). Also tells pools apart.
     lending: Arc<tokio::sync::Semaphore>,
+    /// The permits `lending` started with.
+    lendable: usize,
 }
 
 type PoolConnection = sqlx::pool::PoolConnection<sqlx::Any>;
@@ -187,9 +189,11 @@ impl RequestConn {
     /// Makes the current request's slot (set by [`RequestConn::serve`]) the one
     /// [`Db::conn`] uses; called by the router for every page and server function.
     pub fn provide() {
-        let lent = leptos::prelude::use_context::<http::request::Parts>()
-            .and_then(|parts| parts.extensions.get::<RequestConn>().cloned());
-        if let Some(lent) = lent {
+        // Read in place: `use_context` would clone the whole request head.
+        let lent = leptos::prelude::with_context::<http::request::Parts, _>(|parts| {
+            parts.extensions.get::<RequestConn>().cloned()
+        });
+        if let Some(lent) = lent.flatten() {
             leptos::prelude::provide_context(lent);
         }
     }
@@ -233,8 +237,9 @@ impl Db {
             .await?;
         let writers = (backend == Backend::Sqlite).then(|| Arc::new(tokio::sync::Mutex::new(())));
         // An in-memory database has one connection: nothing to lend.
-        let lending = Arc::new(tokio::sync::Semaphore::new(if memory { 0 } else { max_connections as usize / 2 }));
-        Ok(Db { pool, backend, writers, lending })
+        let lendable = if memory { 0 } else { max_connections as usize / 2 };
+        let lending = Arc::new(tokio::sync::Semaphore::new(lendable));
+        Ok(Db { pool, backend, writers, lending, lendable })
     }
 
     /// Applies the backend's migrations (a no-op when they are all applied). On SQLite it
@@ -271,7 +276,7 @@ impl Db {
 
     /// How many connections requests keep for their reads now (see [`Db::conn`]).
     pub fn kept_connections(&self) -> usize {
-        (self.max_connections() as usize / 2).saturating_sub(self.lending.available_permits())
+        self.lendable.saturating_sub(self.lending.available_permits())
     }
 
     /// A connection for reads. Within an HTTP request it is usually the request's own (see
