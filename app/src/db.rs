@@ -331,6 +331,13 @@ impl Db {
     /// with `SQLITE_BUSY` instead of waiting when another writer got there in between.
     /// Writers of this process take their turn in arrival order first (see `writers`); a turn
     /// not given within the pool's acquire timeout fails like a pool timeout.
+    ///
+    /// The transaction is begun by a task of its own, which a caller that goes away (a
+    /// request whose client left) does not take down with it: sqlx's SQLite driver, dropped
+    /// after its `BEGIN` ran but before it made the `Transaction`, gives the connection back
+    /// to the pool inside that transaction, holding the write lock for good. Begun to the
+    /// end, a transaction nobody waits for any more is dropped with the task's output, which
+    /// rolls it back and ends its turn.
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
         self.return_request_conn();
         let turn = match &self.writers {
@@ -341,11 +348,20 @@ impl Db {
             ),
             None => None,
         };
-        let tx = match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
-        };
-        Ok(Tx { tx, _turn: turn })
+        let (pool, backend) = (self.pool.clone(), self.backend);
+        let begun = tokio::spawn(async move {
+            let tx = match backend {
+                Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
+                Backend::Postgres => pool.begin().await,
+            };
+            tx.map(|tx| Tx { tx, _turn: turn })
+        });
+        match begun.await {
+            Ok(tx) => tx,
+            Err(failed) if failed.is_panic() => std::panic::resume_unwind(failed.into_panic()),
+            // Only a runtime shutting down cancels the task.
+            Err(_) => Err(sqlx::Error::PoolClosed),
+        }
     }
 
     pub async fn close(&self) {

@@ -423,6 +423,40 @@ db_test!(requests_keeping_connections_leave_the_pool_to_the_rest, |t| {
     db.close().await;
 });
 
+db_test!(a_write_abandoned_while_it_begins_leaves_no_transaction_open, |t| {
+    // A request is dropped wherever its client goes away, also while its transaction is being
+    // begun. Abandon `Db::begin` at every moment of its course, again and again: no connection
+    // may go back to the pool inside a transaction (it would hold SQLite's write lock, or
+    // PostgreSQL's, for good, and its next `begin` would fail).
+    let db = app::db::Db::connect(&t.url, 4).await.unwrap();
+    // Each try polls `begin` one to four times, letting the database work between the polls
+    // for up to half a millisecond (the driver's own threads, or the server, go on meanwhile),
+    // then drops it: some tries end before the BEGIN, some inside it, some after.
+    for step in 0..400u64 {
+        let mut begin = std::pin::pin!(db.begin());
+        for _ in 0..1 + step % 4 {
+            if futures::poll!(begin.as_mut()).is_ready() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_micros(step / 4 % 10 * 50));
+        }
+    }
+    // Each write after it begins at once and commits, on every connection of the pool.
+    for n in 0..2 * db.max_connections() {
+        let mut tx = tokio::time::timeout(std::time::Duration::from_secs(3), db.begin())
+            .await
+            .unwrap_or_else(|_| panic!("write {n} waited for a lock nobody releases"))
+            .unwrap_or_else(|e| panic!("write {n} could not begin: {e}"));
+        sqlx::query("UPDATE organizations SET updated_at = updated_at WHERE id = $1")
+            .bind("none")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+    db.close().await;
+});
+
 db_test!(sqlite_runs_with_wal_and_foreign_keys, |t| {
     if t.backend == Backend::Sqlite {
         let mode: String =
