@@ -122,9 +122,18 @@ enum ApiKeysCommand {
     },
 }
 
+/// jemalloc, not glibc's malloc: a page view allocates and frees thousands of small objects
+/// (the rendering's reactive owners, strings, rows) on the tokio workers. Under glibc, malloc
+/// and free took 28 % of the server's CPU on the home page (perf), much of it consolidating
+/// free lists and waiting for an arena's lock; jemalloc's per-thread caches serve most of them
+/// without a lock: 7 % under jemalloc, and the home page about twice as many requests a second
+/// in runs side by side (README, benchmarks). Only Rust's allocations: SQLite keeps glibc's
+/// (jemalloc for it too, by `LD_PRELOAD`, was no faster and peaked at 100 MiB).
+/// Tuned, when needed, by `_RJEM_MALLOC_CONF` (jemalloc's `MALLOC_CONF`).
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
-    // Before the runtime starts its threads, so that none of them gets an arena of its own.
-    bound_malloc_arenas();
     match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime.block_on(gatehouse()),
         Err(error) => {
@@ -164,22 +173,6 @@ async fn gatehouse() -> ExitCode {
             tracing::error!("{error}");
             eprintln!("gatehouse: {error}");
             ExitCode::FAILURE
-        }
-    }
-}
-
-/// glibc gives each thread that allocates under contention an arena of its own (up to eight
-/// per core) and keeps what was freed in it: with the tokio workers and the database's
-/// connection threads, one run of bench/ssr.sh peaked at 99 MiB resident (63 MiB in another).
-/// Two arenas by default (56-59 MiB in most runs, 95 MiB in one); glibc's own
-/// `MALLOC_ARENA_MAX`, when set, decides instead.
-fn bound_malloc_arenas() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
-        // SAFETY: mallopt only sets a tuning parameter of the allocator; it is called from
-        // `main` before any other thread exists.
-        unsafe {
-            libc::mallopt(libc::M_ARENA_MAX, 2);
         }
     }
 }
