@@ -54,6 +54,8 @@ fn Home(session: SessionView, offer: Resource<Result<Option<OwnershipOffer>, App
             })
         })
         .collect_view();
+    let offer_banner =
+        Suspend::new(async move { offer.await.ok().flatten().map(|offer| view! { <OwnershipOfferBanner offer/> }) });
     let nothing = access.permissions.is_empty().then(|| {
         view! { <p class="muted">"Your role gives you the workspace home and your own profile."</p> }
     });
@@ -61,11 +63,7 @@ fn Home(session: SessionView, offer: Resource<Result<Option<OwnershipOffer>, App
         <section class="card">
             <h1>{format!("Welcome, {}", access.name)}</h1>
             {onboarding}
-            <Transition fallback=|| ()>
-                {move || Suspend::new(async move {
-                    offer.await.ok().flatten().map(|offer| view! { <OwnershipOfferBanner offer/> })
-                })}
-            </Transition>
+            <Transition fallback=|| ()>{offer_banner}</Transition>
             <dl class="facts">
                 <dt>"Organization"</dt><dd>{org.name.clone()}</dd>
                 <dt>"Your role"</dt><dd><span class="badge">{org.role_name.clone()}</span></dd>

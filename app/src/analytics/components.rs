@@ -30,22 +30,18 @@ pub fn AnalyticsPage() -> impl IntoView {
         .collect::<Vec<_>>();
     let here = if asked.is_empty() { "/analytics".to_string() } else { format!("/analytics?{}", asked.join("&")) };
     let data = gated(ANALYTICS, move || (start.clone(), end.clone(), days), |(s, e, d)| analytics_dashboard(s, e, d));
+    let body = Suspend::new(async move {
+        match data.await {
+            Ok(d) => view! { <Analytics d/> }.into_any(),
+            // Step-up is due: the form in place, then this page again.
+            Err(AppError::Denied(Denial::StepUpRequired)) => view! { <StepUpForms next=here/> }.into_any(),
+            Err(error) => view! { <ErrorPanel error/> }.into_any(),
+        }
+    });
     view! {
         <Title text="Analytics · Gatehouse"/>
         <Page>
-            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || {
-                    let here = here.clone();
-                    Suspend::new(async move {
-                        match data.await {
-                            Ok(d) => view! { <Analytics d/> }.into_any(),
-                            // Step-up is due: the form in place, then this page again.
-                            Err(AppError::Denied(Denial::StepUpRequired)) => view! { <StepUpForms next=here/> }.into_any(),
-                            Err(error) => view! { <ErrorPanel error/> }.into_any(),
-                        }
-                    })
-                }}
-            </Transition>
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>{body}</Transition>
         </Page>
     }
 }

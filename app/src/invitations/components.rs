@@ -195,23 +195,21 @@ pub fn InvitePage() -> impl IntoView {
         },
         show_invitation,
     );
-    let token = StoredValue::new(token);
+    let body = Suspend::new(async move {
+        match info.await {
+            Ok(info) => view! { <Invitation info token/> }.into_any(),
+            Err(AppError::NotFound) => view! {
+                <h1>"Invitation not found"</h1>
+                <p role="alert">"This invitation link is not valid. It may have been replaced by a newer one: check your latest email."</p>
+            }.into_any(),
+            Err(error) => view! { <ErrorPanel error/> }.into_any(),
+        }
+    });
     view! {
         <Title text="Invitation · Gatehouse"/>
         <Page>
             <section class="auth-card">
-                <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                    {move || Suspend::new(async move {
-                        match info.await {
-                            Ok(info) => view! { <Invitation info token=token.get_value()/> }.into_any(),
-                            Err(AppError::NotFound) => view! {
-                                <h1>"Invitation not found"</h1>
-                                <p role="alert">"This invitation link is not valid. It may have been replaced by a newer one: check your latest email."</p>
-                            }.into_any(),
-                            Err(error) => view! { <ErrorPanel error/> }.into_any(),
-                        }
-                    })}
-                </Transition>
+                <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>{body}</Transition>
             </section>
         </Page>
     }

@@ -8,15 +8,14 @@
 //!
 //! The rule of the frame, which its pages follow:
 //! - **The body is built once.** Suspense walks its children more than once while rendering on
-//!   the server (it dry-resolves them to find resource reads, then resolves them), so a body
+//!   the server (it dry-resolves them to find resource reads, then resolves them), so a view
 //!   built inside a reactive closure would be built two or three times, its resources and
-//!   actions created as often. The gate is a one-shot [`Suspend`], which Suspense polls but
-//!   never rebuilds.
+//!   actions created as often. The gate, the header and [`Loaded`] are one-shot [`Suspend`]s,
+//!   which Suspense polls but never rebuilds; so is every Suspense child outside an island
+//!   (none of them re-renders anyway: only islands run in the browser).
 //! - **Resources and actions are created by the page component, above the frame, and only
 //!   read inside it.** Data loads are [`gated`]: they start only once the caller's session
 //!   meets the load's requirement, so a page whose gate refuses starts none of them.
-//! - What must follow the session after a change on the same page (the header, the home
-//!   page's facts) reads the session resource inside its own Suspense instead.
 
 use super::layout::Header;
 use super::session::{CurrentSession, current_session};
@@ -63,12 +62,13 @@ pub fn Page(children: Children) -> impl IntoView {
             },
         }
     });
+    let header = Suspend::new(async move {
+        let session = ctx.session.await.ok().flatten();
+        view! { <Header session/> }
+    });
     view! {
         <Transition fallback=|| view! { <header class="topbar"><a class="brand" href="/">"Gatehouse"</a></header> }>
-            {move || Suspend::new(async move {
-                let session = ctx.session.await.ok().flatten();
-                view! { <Header session/> }
-            })}
+            {header}
         </Transition>
         <main class="page">
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>{body}</Suspense>
@@ -134,22 +134,16 @@ where
 pub fn Loaded<T, F, V>(resource: Resource<Result<T, AppError>>, render: F) -> impl IntoView
 where
     T: Clone + Serialize + DeserializeOwned + Send + Sync + 'static,
-    F: Fn(T) -> V + Clone + Send + Sync + 'static,
+    F: FnOnce(T) -> V + Send + 'static,
     V: IntoView + 'static,
 {
-    view! {
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || {
-                let render = render.clone();
-                Suspend::new(async move {
-                    match resource.await {
-                        Ok(value) => render(value).into_any(),
-                        Err(error) => view! { <ErrorPanel error/> }.into_any(),
-                    }
-                })
-            }}
-        </Transition>
-    }
+    let body = Suspend::new(async move {
+        match resource.await {
+            Ok(value) => render(value).into_any(),
+            Err(error) => view! { <ErrorPanel error/> }.into_any(),
+        }
+    });
+    view! { <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>{body}</Transition> }
 }
 
 /// Renders `children` only when the page's user meets `requirement` (links, buttons).

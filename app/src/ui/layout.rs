@@ -5,7 +5,7 @@ use super::use_session;
 use crate::access::decide;
 use crate::auth::api::SessionView;
 use leptos::prelude::*;
-use leptos_router::components::A;
+use leptos_router::hooks::use_location;
 
 /// The top bar: for a signed-in user the organization switcher, the navigation their
 /// permissions open and the user menu; for a visitor, sign-in and sign-up links.
@@ -36,12 +36,15 @@ pub fn Header(session: Option<SessionView>) -> impl IntoView {
 
 #[component]
 fn MainNav(session: SessionView) -> impl IntoView {
-    // A link shows only when its page would let the caller in.
+    // A link shows only when its page would let the caller in; the page being shown is marked.
+    // Plain links: the frame is rendered once, on the server (the router's `<A>` would make a
+    // memo and two reactive attributes of each, to compute this one comparison).
+    let here = use_location().pathname.get_untracked();
     let links = crate::pages::PAGES
         .iter()
         .filter_map(|page| Some((page.nav?, page.pattern, page.requirement?)))
         .filter(|(_, _, requirement)| decide(Some(&session.access), requirement).is_ok())
-        .map(|(label, href, _)| view! { <A href=href exact=true>{label}</A> })
+        .map(|(label, href, _)| view! { <a href=href aria-current=(href == here).then_some("page")>{label}</a> })
         .collect_view();
     view! { <nav class="nav" aria-label="Main">{links}</nav> }
 }
