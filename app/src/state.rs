@@ -8,9 +8,15 @@ use axum::extract::FromRef;
 use leptos::prelude::*;
 use std::sync::Arc;
 
-/// Provided to axum as router state and to every server function and page as context.
-#[derive(Clone, Debug, FromRef)]
-pub struct AppState {
+/// Provided to axum as router state and to every server function and page as context. One
+/// shared allocation: every request and every guard takes a copy (a count, not a clone of the
+/// Leptos options' strings and the pool's handles, which cost a twentieth of a page view).
+#[derive(Clone, Debug)]
+pub struct AppState(Arc<Shared>);
+
+/// What [`AppState`] shares; reached through it (`state.db`).
+#[derive(Debug)]
+pub struct Shared {
     pub leptos_options: LeptosOptions,
     pub db: Db,
     pub config: Arc<Config>,
@@ -20,7 +26,22 @@ pub struct AppState {
 impl AppState {
     pub fn new(leptos_options: LeptosOptions, db: Db, config: Config) -> AppState {
         let hasher = Arc::new(PasswordHasher::new(config.hash_concurrency));
-        AppState { leptos_options, db, config: Arc::new(config), hasher }
+        AppState(Arc::new(Shared { leptos_options, db, config: Arc::new(config), hasher }))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// Leptos' handlers find their options in the router's state.
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> LeptosOptions {
+        state.leptos_options.clone()
     }
 }
 
