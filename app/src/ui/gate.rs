@@ -10,9 +10,10 @@
 //! - **The body is built once.** Suspense walks its children more than once while rendering on
 //!   the server (it dry-resolves them to find resource reads, then resolves them), so a view
 //!   built inside a reactive closure would be built two or three times, its resources and
-//!   actions created as often. The gate, the header and [`Loaded`] are one-shot [`Suspend`]s,
-//!   which Suspense polls but never rebuilds; so is every Suspense child outside an island
-//!   (none of them re-renders anyway: only islands run in the browser).
+//!   actions created as often. The gate and the header are one-shot [`Suspend`]s, which
+//!   Suspense polls but never rebuilds; so is every Suspense child of a page component (none
+//!   of them re-renders anyway: only islands run in the browser). [`Loaded`] stays a closure:
+//!   islands use it too, and there it follows its resource.
 //! - **Resources and actions are created by the page component, above the frame, and only
 //!   read inside it.** Data loads are [`gated`]: they start only once the caller's session
 //!   meets the load's requirement, so a page whose gate refuses starts none of them.
@@ -134,16 +135,24 @@ where
 pub fn Loaded<T, F, V>(resource: Resource<Result<T, AppError>>, render: F) -> impl IntoView
 where
     T: Clone + Serialize + DeserializeOwned + Send + Sync + 'static,
-    F: FnOnce(T) -> V + Send + 'static,
+    F: Fn(T) -> V + Clone + Send + Sync + 'static,
     V: IntoView + 'static,
 {
-    let body = Suspend::new(async move {
-        match resource.await {
-            Ok(value) => render(value).into_any(),
-            Err(error) => view! { <ErrorPanel error/> }.into_any(),
-        }
-    });
-    view! { <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>{body}</Transition> }
+    // A closure, not a one-shot: islands use it too, and there it shows the resource again
+    // each time it reloads (an invitation list after an invite).
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || {
+                let render = render.clone();
+                Suspend::new(async move {
+                    match resource.await {
+                        Ok(value) => render(value).into_any(),
+                        Err(error) => view! { <ErrorPanel error/> }.into_any(),
+                    }
+                })
+            }}
+        </Transition>
+    }
 }
 
 /// Renders `children` only when the page's user meets `requirement` (links, buttons).
