@@ -11,9 +11,9 @@
 //!   the server (it dry-resolves them to find resource reads, then resolves them), so a view
 //!   built inside a reactive closure would be built two or three times, its resources and
 //!   actions created as often. The gate and the header are one-shot [`Suspend`]s, which
-//!   Suspense polls but never rebuilds; so is every Suspense child of a page component (none
-//!   of them re-renders anyway: only islands run in the browser). [`Loaded`] stays a closure:
-//!   islands use it too, and there it follows its resource.
+//!   Suspense polls but never rebuilds; so are the Suspense children written out in page
+//!   components (none of them re-renders anyway: only islands run in the browser).
+//!   [`Loaded`] stays a closure: islands use it too, and there it follows its resource.
 //! - **Resources and actions are created by the page component, above the frame, and only
 //!   read inside it.** Data loads are [`gated`]: they start only once the caller's session
 //!   meets the load's requirement, so a page whose gate refuses starts none of them.
