@@ -137,6 +137,8 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 /// arenas, and freed pages given back after a second, not ten. With jemalloc's defaults (eight
 /// arenas on two cores) a whole bench/ssr.sh run on SQLite peaked at 66.5 MiB; with these,
 /// 62.8 MiB at the same rates (README, benchmarks).
+// SAFETY: the symbol jemalloc reads (a weak `const char *` in its library, which this
+// definition replaces): a pointer to a NUL-terminated string that lives as long as the program.
 #[unsafe(export_name = "_rjem_malloc_conf")]
 static MALLOC_CONF: Option<&std::ffi::c_char> = Some(unsafe { &*c"narenas:2,dirty_decay_ms:1000".as_ptr() });
 
