@@ -337,6 +337,35 @@ db_test!(a_removed_membership_falls_back_to_another_org, |t| {
     assert_eq!(access.org_id(), Some(first.id.as_str()));
 });
 
+db_test!(the_access_load_lists_every_membership_in_name_order, |t| {
+    // The page frame's organization switcher comes with the access, from the same statement
+    // (a JSON aggregate on both backends): the same list as `memberships_of`, in name order,
+    // names with quotes, backslashes and non-ASCII letters intact.
+    let config = t.config();
+    let (session, _) = signed_up(t, "switcher@example.test", "Zeta \"Quoted\" \\ Ünïcode").await;
+    let signed_in = app::access::load_signed_in(&t.db, &config, Some(&session.token), NOW).await.unwrap().unwrap();
+    for name in ["Alpha Ltd", "Mid 'Single' Co"] {
+        app::auth::server::create_org(
+            &t.db,
+            &signed_in.access.user_id,
+            &signed_in.access.email,
+            &signed_in.session_id,
+            name,
+            &meta("10.0.0.1"),
+            NOW,
+        )
+        .await
+        .unwrap();
+    }
+    let signed_in = app::access::load_signed_in(&t.db, &config, Some(&session.token), NOW).await.unwrap().unwrap();
+    let listed =
+        app::orgs::server::memberships_of(&mut t.db.conn().await.unwrap(), &signed_in.access.user_id).await.unwrap();
+    assert_eq!(signed_in.memberships, listed);
+    let names: Vec<&str> = signed_in.memberships.iter().map(|m| m.org_name.as_str()).collect();
+    assert_eq!(names, ["Alpha Ltd", "Mid 'Single' Co", "Zeta \"Quoted\" \\ Ünïcode"]);
+    assert!(signed_in.memberships.iter().all(|m| m.role_name == "Owner"));
+});
+
 db_test!(audit_events_are_chained_and_append_only, |t| {
     let (_, org) = signed_up(t, "audited@example.test", "Audited Org").await;
     for _ in 0..3 {

@@ -11,6 +11,7 @@ use crate::auth::session::{self, Expiry, SessionRow};
 use crate::config::Config;
 use crate::db::{Backend, Conn, Db, now};
 use crate::error::{AppError, Result};
+use crate::orgs::server::MembershipSummary;
 use crate::request::RequestMeta;
 use crate::state::{AppState, app_state};
 use leptos::prelude::{provide_context, use_context};
@@ -207,6 +208,15 @@ pub(crate) async fn record_denial(
 /// The caller's access as loaded for this request: a session and its access, or `None`.
 type Loaded = Option<(Access, String)>;
 
+/// A live session as loaded by [`load_signed_in`]: the caller's access, the session's id, and
+/// the organizations the user belongs to (the page frame's switcher), all from one statement.
+#[derive(Clone, Debug)]
+pub struct SignedIn {
+    pub access: Access,
+    pub session_id: String,
+    pub memberships: Vec<MembershipSummary>,
+}
+
 /// The request's memo of the caller's access: the first guard (or page frame) of an HTTP
 /// request loads it, every later one in the same request reuses it. Provided per request by
 /// [`provide_request_memo`]; a committed write or a new session cookie in the request
@@ -215,7 +225,7 @@ type Loaded = Option<(Access, String)>;
 struct AccessMemo(Arc<Mutex<MemoCell>>);
 
 /// One load, with the session token it was made for.
-type MemoCell = Arc<OnceCell<(Option<String>, Loaded)>>;
+type MemoCell = Arc<OnceCell<(Option<String>, Option<SignedIn>)>>;
 
 impl AccessMemo {
     fn cell(&self) -> MemoCell {
@@ -240,30 +250,54 @@ pub fn provide_request_memo() {
 /// guard of the same request, unless something in the request changed it since. Outside a
 /// request with a memo (plain handlers, the CLI) it is simply loaded.
 pub async fn request_access(state: &AppState, meta: &RequestMeta, now: i64) -> Result<Loaded> {
-    let token = meta.session_token.as_deref();
-    let Some(memo) = use_context::<AccessMemo>() else {
-        return load_access(&state.db, &state.config, token, now).await;
-    };
-    let (loaded_for, loaded) = memo
-        .cell()
-        .get_or_try_init(|| async {
-            Ok::<_, AppError>((token.map(str::to_string), load_access(&state.db, &state.config, token, now).await?))
-        })
-        .await?
-        .clone();
-    // One request carries one cookie; anything else is loaded on its own, never mixed up.
-    if loaded_for.as_deref() != token {
-        return load_access(&state.db, &state.config, token, now).await;
-    }
-    Ok(loaded)
+    let access = |s: SignedIn| (s.access, s.session_id);
+    let copy = |s: &SignedIn| (s.access.clone(), s.session_id.clone());
+    memoized(state, meta, now, access, copy).await
 }
 
-/// The caller's access for a session token, or `None` when there is no live session.
-/// Expired sessions are deleted on sight. One statement in the usual case: the session, its
-/// user, the membership in its active organization with the role, the organization and its
-/// subscription, and the live grants there (see [`ACCESS_SELECT`]); a session whose active
-/// organization is unset or no longer usable falls back to another membership.
-pub async fn load_access(db: &Db, config: &Config, token: Option<&str>, now: i64) -> Result<Option<(Access, String)>> {
+/// [`request_access`] with the user's memberships (the page frame's switcher): the same load.
+pub async fn request_signed_in(state: &AppState, meta: &RequestMeta, now: i64) -> Result<Option<SignedIn>> {
+    memoized(state, meta, now, |s| s, SignedIn::clone).await
+}
+
+/// The request's memoized load, as `take` makes of a fresh one or `copy` of the memo's.
+async fn memoized<T>(
+    state: &AppState,
+    meta: &RequestMeta,
+    now: i64,
+    take: impl Fn(SignedIn) -> T,
+    copy: impl Fn(&SignedIn) -> T,
+) -> Result<Option<T>> {
+    let token = meta.session_token.as_deref();
+    let Some(memo) = use_context::<AccessMemo>() else {
+        return Ok(load_signed_in(&state.db, &state.config, token, now).await?.map(take));
+    };
+    let cell = memo.cell();
+    let (loaded_for, loaded) = cell
+        .get_or_try_init(|| async {
+            let loaded = load_signed_in(&state.db, &state.config, token, now).await?;
+            Ok::<_, AppError>((token.map(str::to_string), loaded))
+        })
+        .await?;
+    // One request carries one cookie; anything else is loaded on its own, never mixed up.
+    if loaded_for.as_deref() != token {
+        return Ok(load_signed_in(&state.db, &state.config, token, now).await?.map(take));
+    }
+    Ok(loaded.as_ref().map(copy))
+}
+
+/// The caller's access for a session token, or `None` when there is no live session (see
+/// [`load_signed_in`]).
+pub async fn load_access(db: &Db, config: &Config, token: Option<&str>, now: i64) -> Result<Loaded> {
+    Ok(load_signed_in(db, config, token, now).await?.map(|s| (s.access, s.session_id)))
+}
+
+/// The live session of a token, or `None`. Expired sessions are deleted on sight. One
+/// statement in the usual case: the session, its user, the membership in its active
+/// organization with the role, the organization and its subscription, the live grants there,
+/// and the user's memberships (see [`ACCESS_SELECT`]); a session whose active organization
+/// is unset or no longer usable falls back to another membership.
+pub async fn load_signed_in(db: &Db, config: &Config, token: Option<&str>, now: i64) -> Result<Option<SignedIn>> {
     let Some(token) = token else { return Ok(None) };
     let mut conn = db.conn().await?;
     let sql = match db.backend() {
@@ -278,7 +312,7 @@ pub async fn load_access(db: &Db, config: &Config, token: Option<&str>, now: i64
     else {
         return Ok(None);
     };
-    let AccessRow { session, org: org_row, grants } = row;
+    let AccessRow { session, org: org_row, grants, memberships } = row;
     let (org, grants) = match org_row {
         Some(row) => {
             let grants = grants
@@ -338,7 +372,7 @@ pub async fn load_access(db: &Db, config: &Config, token: Option<&str>, now: i64
         step_up,
         step_up_until: session.step_up_until,
     };
-    Ok(Some((access, session.id)))
+    Ok(Some(SignedIn { access, session_id: session.id, memberships }))
 }
 
 /// The user's unexpired grants in `org_id`. Read on every request: a revoked or expired
@@ -396,14 +430,18 @@ const USABLE_FALLBACK: &str = "(m.sessions_valid_after IS NULL OR m.sessions_val
 /// The whole of a request's access in one statement: the session by its token's hash (`$1`),
 /// its user, and — when the membership in its active organization is usable — that
 /// membership's role, organization and subscription, with the live grants there at `$2`
-/// folded into one space-separated column (`{AGG}`: the backend's string aggregate).
+/// folded into one space-separated column (`{AGG}`: the backend's string aggregate); and all
+/// of the user's memberships as a JSON array of `[org id, org name, role name, membership
+/// id]` in name order (`{ORGS}`, the backend's JSON aggregate; the page frame lists them).
 const ACCESS_SELECT: &str = "SELECT s.id, s.user_id, s.active_org_id, s.created_at, s.last_seen_at, s.expires_at, \
      s.mfa_verified_at, u.email, u.name, u.platform_staff, u.mfa_enrolled_at, s.step_up_until, \
      o.id AS org_id, o.name AS org_name, o.slug, o.timezone, o.currency, o.onboarding_state, \
      r.id AS role_id, r.role_key, r.name AS role_name, r.builtin, r.permissions, \
      sub.status AS subscription_status, sub.plan, sub.trial_ends_at, sub.current_period_end, \
      (SELECT {AGG} FROM grants g WHERE g.org_id = o.id AND g.user_id = s.user_id \
-       AND (g.expires_at IS NULL OR g.expires_at > $2)) AS grants \
+       AND (g.expires_at IS NULL OR g.expires_at > $2)) AS grants, \
+     (SELECT {ORGS} FROM memberships um JOIN organizations uo ON uo.id = um.org_id \
+       JOIN roles ur ON ur.id = um.role_id WHERE um.user_id = s.user_id) AS memberships \
      FROM sessions s JOIN users u ON u.id = s.user_id \
      LEFT JOIN memberships m ON m.user_id = s.user_id AND m.org_id = s.active_org_id \
        AND (m.sessions_valid_after IS NULL OR m.sessions_valid_after <= s.created_at) \
@@ -412,10 +450,17 @@ const ACCESS_SELECT: &str = "SELECT s.id, s.user_id, s.active_org_id, s.created_
      LEFT JOIN subscriptions sub ON sub.org_id = o.id \
      WHERE s.token_hash = $1";
 
-static ACCESS_SELECT_SQLITE: LazyLock<String> =
-    LazyLock::new(|| ACCESS_SELECT.replace("{AGG}", "group_concat(g.permission, ' ')"));
-static ACCESS_SELECT_POSTGRES: LazyLock<String> =
-    LazyLock::new(|| ACCESS_SELECT.replace("{AGG}", "string_agg(g.permission, ' ')"));
+static ACCESS_SELECT_SQLITE: LazyLock<String> = LazyLock::new(|| {
+    ACCESS_SELECT
+        .replace("{AGG}", "group_concat(g.permission, ' ')")
+        .replace("{ORGS}", "json_group_array(json_array(uo.id, uo.name, ur.name, um.id) ORDER BY uo.name, uo.id)")
+});
+static ACCESS_SELECT_POSTGRES: LazyLock<String> = LazyLock::new(|| {
+    ACCESS_SELECT.replace("{AGG}", "string_agg(g.permission, ' ')").replace(
+        "{ORGS}",
+        "CAST(json_agg(json_build_array(uo.id, uo.name, ur.name, um.id) ORDER BY uo.name, uo.id) AS TEXT)",
+    )
+});
 
 /// A row of [`ACCESS_SELECT`].
 struct AccessRow {
@@ -423,6 +468,7 @@ struct AccessRow {
     /// `None` when the active organization is unset or its membership is not usable.
     org: Option<OrgRoleRow>,
     grants: Option<String>,
+    memberships: Vec<MembershipSummary>,
 }
 
 impl<'r> sqlx::FromRow<'r, AnyRow> for AccessRow {
@@ -448,7 +494,24 @@ impl<'r> sqlx::FromRow<'r, AnyRow> for AccessRow {
             }),
             None => None,
         };
-        Ok(AccessRow { session, org, grants: row.try_get("grants")? })
+        // `[[org id, org name, role name, membership id], …]`; PostgreSQL's aggregate of no
+        // rows is NULL.
+        let memberships: Option<String> = row.try_get("memberships")?;
+        let memberships: Vec<(String, String, String, String)> = match memberships {
+            Some(json) => serde_json::from_str(&json)
+                .map_err(|e| sqlx::Error::ColumnDecode { index: "memberships".to_string(), source: Box::new(e) })?,
+            None => Vec::new(),
+        };
+        let memberships = memberships
+            .into_iter()
+            .map(|(org_id, org_name, role_name, membership_id)| MembershipSummary {
+                org_id,
+                org_name,
+                role_name,
+                membership_id,
+            })
+            .collect();
+        Ok(AccessRow { session, org, grants: row.try_get("grants")?, memberships })
     }
 }
 

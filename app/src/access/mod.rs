@@ -21,5 +21,6 @@ mod guard;
 pub(crate) use guard::record_denial;
 #[cfg(feature = "ssr")]
 pub use guard::{
-    Ctx, UserCtx, authorize, guard, guard_user, load_access, membership, provide_request_memo, request_access,
+    Ctx, SignedIn, UserCtx, authorize, guard, guard_user, load_access, load_signed_in, membership,
+    provide_request_memo, request_access, request_signed_in,
 };

@@ -67,21 +67,19 @@ pub async fn get_session(path: Option<String>) -> Result<Option<SessionView>, Ap
     let state = app_state()?;
     let meta = RequestMeta::current(&state.config);
     let now = now();
-    let loaded = crate::access::request_access(&state, &meta, now).await?;
+    let loaded = crate::access::request_signed_in(&state, &meta, now).await?;
     // The page is named by its route pattern, never by the raw path the caller sent.
     if let Some(page) = path.as_deref().and_then(crate::pages::page) {
-        let access = loaded.as_ref().map(|(access, _)| access);
+        let access = loaded.as_ref().map(|signed_in| &signed_in.access);
         if let Err(denial) = crate::pages::check(page, access) {
             crate::access::record_denial(&state.db, access, ("page", page.pattern), denial, &meta, now).await;
         }
     }
-    let Some((access, _)) = loaded else {
+    let Some(crate::access::SignedIn { access, memberships, .. }) = loaded else {
         return Ok(None);
     };
-    let mut conn = state.db.conn().await?;
     let active = access.org_id().map(str::to_string);
-    let orgs = crate::orgs::server::memberships_of(&mut conn, &access.user_id)
-        .await?
+    let orgs = memberships
         .into_iter()
         .map(|m| OrgChoice {
             active: active.as_deref() == Some(m.org_id.as_str()),
