@@ -339,13 +339,16 @@ db_test!(a_removed_membership_falls_back_to_another_org, |t| {
 
 db_test!(the_access_load_lists_every_membership_in_name_order, |t| {
     // The page frame's organization switcher comes with the access, from the same statement
-    // (a JSON aggregate on both backends): the same list as `memberships_of`, in name order,
-    // names with quotes, backslashes and non-ASCII letters intact.
+    // (a JSON aggregate on both backends): every membership with its organization, role and
+    // id, in name order, names with quotes, a backslash and non-ASCII letters intact.
+    use app::orgs::server::{MembershipSummary, NewOrg};
     let config = t.config();
-    let (session, _) = signed_up(t, "switcher@example.test", "Zeta \"Quoted\" \\ Ünïcode").await;
+    let zeta = "Zeta \"Quoted\" \\ Ünïcode";
+    let (session, first) = signed_up(t, "switcher@example.test", zeta).await;
     let signed_in = app::access::load_signed_in(&t.db, &config, Some(&session.token), NOW).await.unwrap().unwrap();
-    for name in ["Alpha Ltd", "Mid 'Single' Co"] {
-        app::auth::server::create_org(
+    let mut made: Vec<(&str, NewOrg)> = vec![(zeta, first)];
+    for name in ["Mid 'Single' Co", "Alpha Ltd"] {
+        let org = app::auth::server::create_org(
             &t.db,
             &signed_in.access.user_id,
             &signed_in.access.email,
@@ -356,14 +359,20 @@ db_test!(the_access_load_lists_every_membership_in_name_order, |t| {
         )
         .await
         .unwrap();
+        made.push((name, org));
     }
+    made.sort_by_key(|(name, _)| *name);
+    let expected: Vec<MembershipSummary> = made
+        .into_iter()
+        .map(|(name, org)| MembershipSummary {
+            org_id: org.id,
+            org_name: name.to_string(),
+            role_name: "Owner".to_string(),
+            membership_id: org.owner_membership_id,
+        })
+        .collect();
     let signed_in = app::access::load_signed_in(&t.db, &config, Some(&session.token), NOW).await.unwrap().unwrap();
-    let listed =
-        app::orgs::server::memberships_of(&mut t.db.conn().await.unwrap(), &signed_in.access.user_id).await.unwrap();
-    assert_eq!(signed_in.memberships, listed);
-    let names: Vec<&str> = signed_in.memberships.iter().map(|m| m.org_name.as_str()).collect();
-    assert_eq!(names, ["Alpha Ltd", "Mid 'Single' Co", "Zeta \"Quoted\" \\ Ünïcode"]);
-    assert!(signed_in.memberships.iter().all(|m| m.role_name == "Owner"));
+    assert_eq!(signed_in.memberships, expected);
 });
 
 db_test!(audit_events_are_chained_and_append_only, |t| {

@@ -193,23 +193,12 @@ pub async fn update_settings(
 }
 
 /// The organizations a user belongs to, with their role in each.
-#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MembershipSummary {
     pub org_id: String,
     pub org_name: String,
     pub role_name: String,
     pub membership_id: String,
-}
-
-pub async fn memberships_of(conn: &mut Conn, user_id: &str) -> Result<Vec<MembershipSummary>> {
-    Ok(sqlx::query_as(
-        "SELECT o.id AS org_id, o.name AS org_name, r.name AS role_name, m.id AS membership_id \
-         FROM memberships m JOIN organizations o ON o.id = m.org_id JOIN roles r ON r.id = m.role_id \
-         WHERE m.user_id = $1 ORDER BY o.name, o.id",
-    )
-    .bind(user_id)
-    .fetch_all(&mut *conn)
-    .await?)
 }
 
 /// The membership id of `user_id` in `org_id`: a user who is not a member gets 404, the
