@@ -127,8 +127,9 @@ enum ApiKeysCommand {
 /// and free took 28 % of the server's CPU on the home page (perf), much of it consolidating
 /// free lists and waiting for an arena's lock; jemalloc's per-thread caches serve most of them
 /// without a lock: 7 % under jemalloc, and the home page served 1.5 to 2 times as many
-/// requests a second in alternating runs (README, benchmarks). Only Rust's allocations: SQLite keeps glibc's
-/// (jemalloc for it too, by `LD_PRELOAD`, was no faster and peaked at 100 MiB).
+/// requests a second in alternating runs (README, benchmarks). Only Rust's allocations:
+/// SQLite keeps glibc's (jemalloc for it too, by `LD_PRELOAD`, was no faster and peaked at
+/// 100 MiB).
 /// Tuned, when needed, by `_RJEM_MALLOC_CONF` (jemalloc's `MALLOC_CONF`).
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
