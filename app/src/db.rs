@@ -7,13 +7,15 @@
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyPool, Connection as _, Executor};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
 /// How long a request waits for a pooled connection (or a SQLite writer's turn).
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a pooled connection may have been idle and still be handed out without a ping.
+const TRUSTED_IDLE: Duration = Duration::from_secs(1);
 
 pub use sqlx::AnyConnection as Conn;
 
@@ -218,12 +220,22 @@ impl Db {
             // An in-memory SQLite database lives in one connection.
             .max_connections(if memory { 1 } else { max_connections })
             .acquire_timeout(ACQUIRE_TIMEOUT)
-            // On SQLite no ping before handing out a pooled connection: it cost a hop to the
-            // connection's thread and back per acquire, a tenth of a page view's time, and a
-            // connection to a local file does not go away while idle. PostgreSQL keeps it: a
-            // connection the server dropped while idle (a restart, a failover, an idle cut by a
-            // proxy) is replaced before a request gets it.
-            .test_before_acquire(backend == Backend::Postgres)
+            // No ping before handing out a connection that came back lately: sqlx pings every
+            // connection given back to the pool (and closes one that fails), so a connection
+            // idle for less than a second is known to be good, and a ping per acquire cost a
+            // hop to SQLite's connection thread, or a round trip to PostgreSQL, per request.
+            // On PostgreSQL one idle for longer is pinged first: a connection the server
+            // dropped while idle (a restart, a failover, an idle cut by a proxy) is replaced
+            // before a request gets it. A connection to a local SQLite file does not go away.
+            .test_before_acquire(false)
+            .before_acquire(move |conn, meta| {
+                Box::pin(async move {
+                    if backend == Backend::Postgres && meta.idle_for >= TRUSTED_IDLE {
+                        conn.ping().await?;
+                    }
+                    Ok(true)
+                })
+            })
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {

@@ -528,6 +528,35 @@ db_test!(sqlite_runs_with_wal_and_foreign_keys, |t| {
     assert!(cross.is_err(), "a role must belong to the membership's organization");
 });
 
+db_test!(connections_the_server_dropped_while_idle_are_replaced_before_use, |t| {
+    // The pool holds a few connections, all idle for longer than it trusts without a ping.
+    let held = futures::future::join_all((0..3).map(|_| t.db.conn())).await;
+    assert!(held.iter().all(Result::is_ok));
+    drop(held);
+    tokio::time::sleep(std::time::Duration::from_millis(1_300)).await;
+    if t.backend == Backend::Postgres {
+        // The server ends every session of the test's database (a restart, an idle cut).
+        let mut admin = <sqlx::AnyConnection as sqlx::Connection>::connect(&t.url).await.unwrap();
+        sqlx::query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        )
+        .execute(&mut admin)
+        .await
+        .unwrap();
+        sqlx::Connection::close(admin).await.unwrap();
+    }
+    // Every read after it is answered: a dead connection is pinged, closed and replaced
+    // before anything is given it.
+    for n in 0..6 {
+        let one: i64 = sqlx::query_scalar("SELECT CAST(1 AS BIGINT)")
+            .fetch_one(&mut *t.db.conn().await.unwrap())
+            .await
+            .unwrap_or_else(|e| panic!("read {n} after the drop: {e}"));
+        assert_eq!(one, 1);
+    }
+});
+
 /// The names of the triggers a migration creates.
 fn triggers(sql: &str) -> Vec<String> {
     sql.lines()
