@@ -1,7 +1,9 @@
 //! The statement budget of every main page, on SQLite and PostgreSQL: each page is rendered
 //! for its usual user through the real router and the database statements it runs are
-//! counted — home ≤ 4, each settings page ≤ 6, finance and analytics pages ≤ 8 — and the
-//! caller's access is loaded by exactly one of them. An N+1 or a doubled load fails here.
+//! counted against the page's budget — the statements it runs today, so one more fails, and
+//! never above its kind's ceiling: home ≤ 4, each settings page ≤ 6, finance and analytics
+//! pages ≤ 8 — and the caller's access is loaded by exactly one of them. An N+1 or a doubled
+//! load fails here.
 //!
 //! The count comes from sqlx itself: every statement it runs ends in one event of target
 //! `sqlx::query` (its statement log), which a tracing layer of this test counts. The two
@@ -81,13 +83,16 @@ async fn settled() -> Vec<String> {
     }
 }
 
-/// Who loads which page, and its budget.
+/// Who loads which page, and its budget: the statements it runs today, so that one more
+/// fails here. Raising one is a decision (say why in the commit), and never above its kind's
+/// ceiling.
 struct Case {
     path: String,
     who: &'static str,
     budget: usize,
 }
 
+/// The ceilings of issue 12, by kind of page.
 const HOME: usize = 4;
 const SETTINGS: usize = 6;
 const WORK: usize = 8;
@@ -125,29 +130,35 @@ async fn budgets(t: &TestDb) -> (axum::Router, [String; 3]) {
     ))
     .await;
 
-    let case = |path: &str, who: &'static str, budget: usize| Case { path: path.to_string(), who, budget };
+    let case = |path: &str, who: &'static str, ceiling: usize, budget: usize| {
+        assert!(budget <= ceiling, "{path}: a budget of {budget} is over its kind's ceiling of {ceiling}");
+        Case { path: path.to_string(), who, budget }
+    };
     let cases = [
-        case("/", "member", HOME),
-        case("/", "owner", HOME),
-        case("/settings/team", "owner", SETTINGS),
-        case(&format!("/settings/team/{member_id}"), "owner", SETTINGS),
-        case("/settings/roles", "owner", SETTINGS),
-        case("/settings/audit", "owner", SETTINGS),
-        case("/settings/analytics-access", "owner", SETTINGS),
-        case("/settings/organization", "owner", SETTINGS),
-        case("/settings/api-keys", "owner", SETTINGS),
-        case("/settings/billing", "owner", SETTINGS),
-        case("/settings/security", "member", SETTINGS),
-        case("/finance", "finance", WORK),
-        case("/finance/invoices", "finance", WORK),
-        case(&format!("/finance/invoices/{invoice}"), "finance", WORK),
-        case("/finance/invoices/new", "finance", WORK),
-        case("/finance/refunds", "finance", WORK),
-        case("/finance/payments", "finance", WORK),
-        case("/finance/customers", "finance", WORK),
-        case(&format!("/finance/customers/{customer}"), "owner", WORK),
-        case("/analytics", "analyst", WORK),
-        case("/analytics/import", "owner", WORK),
+        // The access load (with the memberships) and the ownership offer.
+        case("/", "member", HOME, 2),
+        case("/", "owner", HOME, 2),
+        case("/settings/team", "owner", SETTINGS, 4),
+        case(&format!("/settings/team/{member_id}"), "owner", SETTINGS, 3),
+        case("/settings/roles", "owner", SETTINGS, 2),
+        case("/settings/audit", "owner", SETTINGS, 5),
+        case("/settings/analytics-access", "owner", SETTINGS, 3),
+        case("/settings/organization", "owner", SETTINGS, 2),
+        case("/settings/api-keys", "owner", SETTINGS, 2),
+        case("/settings/billing", "owner", SETTINGS, 4),
+        case("/settings/security", "member", SETTINGS, 4),
+        case("/finance", "finance", WORK, 5),
+        case("/finance/invoices", "finance", WORK, 2),
+        case(&format!("/finance/invoices/{invoice}"), "finance", WORK, 7),
+        case("/finance/invoices/new", "finance", WORK, 2),
+        case("/finance/refunds", "finance", WORK, 3),
+        case("/finance/payments", "finance", WORK, 2),
+        case("/finance/customers", "finance", WORK, 2),
+        case(&format!("/finance/customers/{customer}"), "owner", WORK, 4),
+        // The access load, the analytics zone, the audited view (the chain's next number and
+        // the event), the daily rollup, the best sellers and their days.
+        case("/analytics", "analyst", WORK, 7),
+        case("/analytics/import", "owner", WORK, 2),
     ];
     let mut over = Vec::new();
     for Case { path, who, budget } in &cases {
