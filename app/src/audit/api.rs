@@ -31,7 +31,7 @@ pub async fn list_audit_events(filter: AuditFilter, before: Option<i64>) -> Resu
     let event =
         cx.event("audit.view", Outcome::Allowed).metadata(serde_json::json!({ "filter": filter, "before": before }));
     super::record(&mut tx, &event, cx.now).await?;
-    tx.commit().await?;
+    tx.commit_read_record().await?;
     Ok(page)
 }
 

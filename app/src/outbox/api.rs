@@ -26,6 +26,6 @@ pub async fn list_outbox() -> Result<Vec<OutboxMessage>, AppError> {
     let event =
         cx.event("platform.outbox.view", Outcome::Allowed).metadata(serde_json::json!({ "messages": messages.len() }));
     audit::record(&mut tx, &event, cx.now).await?;
-    tx.commit().await?;
+    tx.commit_read_record().await?;
     Ok(messages)
 }

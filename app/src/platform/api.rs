@@ -62,7 +62,7 @@ pub async fn get_tenant(id: String) -> Result<TenantDetail, AppError> {
     // On the platform's chain, whatever organization the operator is in themselves.
     let event = cx.event("platform.tenant.view", Outcome::Allowed).org(None).target("organization", &id);
     audit::record(&mut tx, &event, cx.now).await?;
-    tx.commit().await?;
+    tx.commit_read_record().await?;
     Ok(detail)
 }
 
