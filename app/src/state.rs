@@ -1,5 +1,6 @@
 //! The application state shared by routes and server functions.
 
+use crate::analytics::figures::FiguresCache;
 use crate::auth::PasswordHasher;
 use crate::config::Config;
 use crate::db::Db;
@@ -21,12 +22,20 @@ pub struct Shared {
     pub db: Db,
     pub config: Arc<Config>,
     pub hasher: Arc<PasswordHasher>,
+    /// Analytics figures already read, by rollup version.
+    pub figures: FiguresCache,
 }
 
 impl AppState {
     pub fn new(leptos_options: LeptosOptions, db: Db, config: Config) -> AppState {
         let hasher = Arc::new(PasswordHasher::new(config.hash_concurrency));
-        AppState(Arc::new(Shared { leptos_options, db, config: Arc::new(config), hasher }))
+        AppState(Arc::new(Shared {
+            leptos_options,
+            db,
+            config: Arc::new(config),
+            hasher,
+            figures: FiguresCache::default(),
+        }))
     }
 }
 

@@ -233,19 +233,17 @@ db_test!(a_timezone_change_moves_the_same_orders_to_their_new_days, |t| {
     orgs::update_settings(&mut tx, &acme, &input, false, 0).await.unwrap();
     tx.commit().await.unwrap();
     // The rebuild is queued: until it runs, the days are Kolkata's, and said to be.
-    let (zone, progress) = rebuild::state(&mut t.db.conn().await.unwrap(), &acme).await.unwrap();
-    assert_eq!(zone, "Asia/Kolkata");
-    let progress = progress.unwrap();
+    let current = rebuild::state(&mut t.db.conn().await.unwrap(), &acme).await.unwrap();
+    assert_eq!(current.zone, "Asia/Kolkata");
+    let progress = current.rebuilding.unwrap();
     assert_eq!((progress.to.as_str(), progress.done, progress.total), ("Pacific/Honolulu", 0, 3));
     assert_eq!(
         orders_per_day(t, &acme, "2026-11-24", "2026-11-26").await,
         vec![("2026-11-24".into(), 0), ("2026-11-25".into(), 1), ("2026-11-26".into(), 1)]
     );
     assert!(rebuild::finish(&t.db, rebuild::CHUNK).await.unwrap() >= 1);
-    assert_eq!(
-        rebuild::state(&mut t.db.conn().await.unwrap(), &acme).await.unwrap(),
-        ("Pacific/Honolulu".into(), None)
-    );
+    let current = rebuild::state(&mut t.db.conn().await.unwrap(), &acme).await.unwrap();
+    assert_eq!((current.zone.as_str(), current.rebuilding), ("Pacific/Honolulu", None));
     // 08:00 UTC is 22:00 on the 24th in Honolulu; 20:00 UTC is 10:00 on the 25th.
     assert_eq!(
         orders_per_day(t, &acme, "2026-11-24", "2026-11-26").await,
@@ -293,7 +291,7 @@ db_test!(a_background_rebuild_serves_the_old_days_and_misses_no_order_written_me
     for _ in 0..3 {
         assert!(rebuild::step(&t.db, 25, 0).await.unwrap());
     }
-    let progress = rebuild::state(&mut t.db.conn().await.unwrap(), &acme).await.unwrap().1.unwrap();
+    let progress = rebuild::state(&mut t.db.conn().await.unwrap(), &acme).await.unwrap().rebuilding.unwrap();
     assert_eq!((progress.done, progress.total), (75, 120));
     assert_eq!(orders_per_day(t, &acme, "2025-12-31", "2026-03-01").await, before, "the old buckets, unchanged");
     // Writers meanwhile, at once: orders before the cursor (the rebuild has passed them) and
@@ -310,10 +308,8 @@ db_test!(a_background_rebuild_serves_the_old_days_and_misses_no_order_written_me
     let rebuilding = async { while rebuild::step(&t.db, 25, 0).await.unwrap() {} };
     futures::future::join(futures::future::join_all(writers), rebuilding).await;
     rebuild::finish(&t.db, 25).await.unwrap();
-    assert_eq!(
-        rebuild::state(&mut t.db.conn().await.unwrap(), &acme).await.unwrap(),
-        ("America/New_York".into(), None)
-    );
+    let current = rebuild::state(&mut t.db.conn().await.unwrap(), &acme).await.unwrap();
+    assert_eq!((current.zone.as_str(), current.rebuilding), ("America/New_York", None));
     // Every order, old and new, is counted once, on its New York day.
     rollups_agree(t, &acme).await;
     let days: Vec<(i64, i64)> = sqlx::query_as("SELECT placed_at, local_day FROM orders WHERE org_id = $1")
@@ -328,10 +324,8 @@ db_test!(a_background_rebuild_serves_the_old_days_and_misses_no_order_written_me
     // Changed again and back before the rebuild ran: nothing to rebuild, the days stay.
     change_timezone(t, &acme, "Asia/Tokyo").await;
     change_timezone(t, &acme, "America/New_York").await;
-    assert_eq!(
-        rebuild::state(&mut t.db.conn().await.unwrap(), &acme).await.unwrap(),
-        ("America/New_York".into(), None)
-    );
+    let current = rebuild::state(&mut t.db.conn().await.unwrap(), &acme).await.unwrap();
+    assert_eq!((current.zone.as_str(), current.rebuilding), ("America/New_York", None));
     assert!(!rebuild::step(&t.db, 25, 0).await.unwrap());
     rollups_agree(t, &acme).await;
 });

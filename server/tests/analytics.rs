@@ -454,3 +454,79 @@ db_test!(a_change_of_timezone_is_rebuilt_in_the_background_and_the_page_says_so,
     assert_ne!(orders(&after), orders(&before));
     assert!(!get(&app, "/analytics", Some(&owner)).await.body.contains("being rebuilt"));
 });
+
+db_test!(figures_kept_in_memory_follow_every_order_recorded_through_any_server, |t| {
+    let app = app_with_orders(t).await;
+    // A second server on the same database, keeping figures of its own.
+    let options = leptos::prelude::LeptosOptions::builder().output_name("gatehouse").build();
+    let other = server::routes::router(app::state::AppState::new(options, t.db.clone(), t.config()));
+    let owner = sign_in(&app, t, "owner@acme.test").await;
+    let member = sign_in(&app, t, "member@acme.test").await;
+    let sku: String = sqlx::query_scalar(
+        "SELECT p.sku FROM products p JOIN organizations g ON g.id = p.org_id WHERE g.slug = 'acme-retail' \
+         ORDER BY p.sku LIMIT 1",
+    )
+    .fetch_one(&mut *t.db.conn().await.unwrap())
+    .await
+    .unwrap();
+    // Today's first minute in Kolkata (never in the future): inside the last 30 days.
+    let today = app::time::day_string(app::time::today(app::db::now(), "Asia/Kolkata"));
+    let line = |n: usize| format!("order,placed_at,sku,quantity,unit_price\r\nMEM-{n},{today} 00:00,{sku},2,10.00\r\n");
+    let totals = |j: &serde_json::Value| {
+        let current = &j["summary"]["current"];
+        let today = j["sales"]["data"]["series"]["orders"].as_array().unwrap().last().unwrap().as_i64().unwrap();
+        (
+            current["orders"].as_i64().unwrap(),
+            current["items"].as_i64().unwrap(),
+            current["revenue"].as_i64().unwrap(),
+            today,
+        )
+    };
+    let dashboard = |app: &axum::Router| {
+        let (app, owner) = (app.clone(), owner.clone());
+        async move {
+            let r = post(&app, "/api/analytics/dashboard", "", Some(&owner)).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            totals(&r.json())
+        }
+    };
+    // Read twice on each server: the second answer came from memory.
+    let before = dashboard(&app).await;
+    assert_eq!(dashboard(&app).await, before);
+    assert_eq!(dashboard(&other).await, before);
+    assert_eq!(dashboard(&other).await, before);
+
+    // An order imported through one server is in the next view on both.
+    let r = upload(&app, &member, "today.csv", &line(0)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let after = (before.0 + 1, before.1 + 2, before.2 + 2_000, before.3 + 1);
+    assert_eq!(dashboard(&other).await, after, "the other server's figures were read before the order");
+    assert_eq!(dashboard(&app).await, after);
+    let r = post(&app, "/api/analytics/summary", "", Some(&owner)).await.json();
+    assert_eq!(r["current"]["orders"].as_i64(), Some(after.0));
+    let r = post(&other, "/api/analytics/sales_daily", "", Some(&owner)).await.json();
+    assert_eq!(r["series"]["orders"].as_array().unwrap().last().unwrap().as_i64(), Some(after.3));
+
+    // Imports and views at once, through both servers: the views after them see every order.
+    let files: Vec<String> = (1..=4).map(line).collect();
+    let (a, b, c, d, ..) = tokio::join!(
+        upload(&app, &member, "a.csv", &files[0]),
+        upload(&other, &member, "b.csv", &files[1]),
+        upload(&app, &member, "c.csv", &files[2]),
+        upload(&other, &member, "d.csv", &files[3]),
+        dashboard(&app),
+        dashboard(&other),
+        dashboard(&app),
+        dashboard(&other),
+    );
+    assert!([a.status, b.status, c.status, d.status].iter().all(|s| *s == StatusCode::SEE_OTHER));
+    let last = (before.0 + 5, before.1 + 10, before.2 + 10_000, before.3 + 5);
+    assert_eq!(dashboard(&app).await, last);
+    assert_eq!(dashboard(&other).await, last);
+    let acme: String = sqlx::query_scalar("SELECT id FROM organizations WHERE slug = 'acme-retail'")
+        .fetch_one(&mut *t.db.conn().await.unwrap())
+        .await
+        .unwrap();
+    let (stored, computed) = rollup_and_orders(t, &acme).await;
+    assert_eq!(stored, computed);
+});

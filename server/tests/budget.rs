@@ -2,8 +2,9 @@
 //! for its usual user through the real router and the database statements it runs are
 //! counted against the page's budget — the statements it runs today, so one more fails, and
 //! never above its kind's ceiling: home ≤ 4, each settings page ≤ 6, finance and analytics
-//! pages ≤ 8 — and the caller's access is loaded by exactly one of them. An N+1 or a doubled
-//! load fails here.
+//! pages ≤ 8 — and the caller's access is loaded by exactly one of them. The first view of
+//! each page (before anything it keeps in memory was read) stays within the ceiling too. An
+//! N+1 or a doubled load fails here.
 //!
 //! The count comes from sqlx itself: every statement it runs ends in one event of target
 //! `sqlx::query` (its statement log), which a tracing layer of this test counts. The two
@@ -89,6 +90,7 @@ async fn settled() -> Vec<String> {
 struct Case {
     path: String,
     who: &'static str,
+    ceiling: usize,
     budget: usize,
 }
 
@@ -132,7 +134,7 @@ async fn budgets(t: &TestDb) -> (axum::Router, [String; 3]) {
 
     let case = |path: &str, who: &'static str, ceiling: usize, budget: usize| {
         assert!(budget <= ceiling, "{path}: a budget of {budget} is over its kind's ceiling of {ceiling}");
-        Case { path: path.to_string(), who, budget }
+        Case { path: path.to_string(), who, ceiling, budget }
     };
     let cases = [
         // The access load (with the memberships) and the ownership offer.
@@ -155,18 +157,30 @@ async fn budgets(t: &TestDb) -> (axum::Router, [String; 3]) {
         case("/finance/payments", "finance", WORK, 2),
         case("/finance/customers", "finance", WORK, 2),
         case(&format!("/finance/customers/{customer}"), "owner", WORK, 4),
-        // The access load, the analytics zone, the audited view (the chain's next number and
-        // the event), the daily rollup, the best sellers and their days.
-        case("/analytics", "analyst", WORK, 7),
+        // The access load, the analytics zone and rollup version, the audited view (the
+        // chain's next number and the event); the figures of the range are in memory since
+        // the first view at this version (which read the daily rollup, the best sellers and
+        // their days: 7).
+        case("/analytics", "analyst", WORK, 4),
         case("/analytics/import", "owner", WORK, 2),
     ];
     let mut over = Vec::new();
-    for Case { path, who, budget } in &cases {
+    // What the seed and the sign-ins ran is not the first page's.
+    settled().await;
+    for Case { path, who, ceiling, budget } in &cases {
         let cookie = cookie(who);
-        // Once to warm the pool's connections (and their statement caches), then counted.
+        // Once to warm the pool's connections (and their statement caches, and what the page
+        // keeps in memory), within the kind's ceiling; then counted against the budget.
         let warm = web::get(&app, path, Some(&cookie)).await;
         assert_eq!(warm.status, StatusCode::OK, "{path} for {who}: {}", warm.body);
-        settled().await;
+        let first = settled().await;
+        if first.len() > *ceiling {
+            over.push(format!(
+                "{path} for {who}, first view: {} statements, ceiling {ceiling}:\n  {}",
+                first.len(),
+                first.join("\n  ")
+            ));
+        }
         let page = web::get(&app, path, Some(&cookie)).await;
         let statements = settled().await;
         assert_eq!(page.status, StatusCode::OK, "{path} for {who}");
@@ -178,7 +192,12 @@ async fn budgets(t: &TestDb) -> (axum::Router, [String; 3]) {
             "{path} for {who} loads the access {access_loads} times:\n{}",
             statements.join("\n")
         );
-        println!("{:?} {path} ({who}): {} statements (budget {budget})", t.backend, statements.len());
+        println!(
+            "{:?} {path} ({who}): {} statements (budget {budget}); first view {}",
+            t.backend,
+            statements.len(),
+            first.len()
+        );
         if statements.len() > *budget {
             over.push(format!(
                 "{path} for {who}: {} statements, budget {budget}:\n  {}",

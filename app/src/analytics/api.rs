@@ -12,11 +12,14 @@ pub use super::types::{Dashboard, ImportReport, ImportsPage, ProductsSold, Serie
 
 #[cfg(feature = "ssr")]
 use {
+    super::figures::Figures,
+    super::rebuild::Current,
     super::server::{self, Range, Shown},
     super::types::{Chart, ProductsChart},
     crate::access::{Ctx, guard},
     crate::audit::Outcome,
     crate::time::day_string,
+    std::sync::Arc,
 };
 
 /// Opening analytics: the permission and a live step-up unlock.
@@ -154,11 +157,18 @@ fn shown(cx: &Ctx) -> Shown {
     }
 }
 
-/// The zone the organization's analytics days are in (its timezone, or the one before while
-/// a change is being rebuilt), and the rebuild's progress.
+/// Where the organization's analytics stands: the zone its days are in (its timezone, or the
+/// one before while a change is being rebuilt), the rebuild's progress, the rollups' version.
 #[cfg(feature = "ssr")]
-pub(super) async fn zone(cx: &Ctx) -> Result<(String, Option<super::types::Progress>), AppError> {
+pub(super) async fn current(cx: &Ctx) -> Result<Current, AppError> {
     super::rebuild::state(&mut *cx.state.db.conn().await?, cx.org_id()).await
+}
+
+/// The figures of `range` as of `current` (read before them), from memory when they were read
+/// at that version already.
+#[cfg(feature = "ssr")]
+async fn figures(cx: &Ctx, current: &Current, range: Range) -> Result<Arc<Figures>, AppError> {
+    cx.state.figures.get(&cx.state.db, cx.org_id(), &cx.org.currency, current, range).await
 }
 
 /// The range asked for, in the days of `zone`.
@@ -178,14 +188,8 @@ async fn audit_query(cx: &Ctx, action: &str, range: Range, metrics: &[&str]) -> 
         "metrics": metrics,
     }));
     crate::audit::record(&mut tx, &event, cx.now).await?;
-    tx.commit().await?;
+    tx.commit_read_record().await?;
     Ok(())
-}
-
-/// Minor units per major unit of the organization's currency.
-#[cfg(feature = "ssr")]
-fn scale(cx: &Ctx) -> f64 {
-    10f64.powi(i32::from(crate::orgs::minor_units(&cx.org.currency)))
 }
 
 /// The range's totals beside the period before it; each figure only with its permission.
@@ -199,12 +203,11 @@ pub async fn analytics_summary(start: Option<String>, end: Option<String>) -> Re
 /// [`analytics_summary`] for a caller already allowed [`ANALYTICS`] (a person or an API key).
 #[cfg(feature = "ssr")]
 pub async fn summary_for(cx: &Ctx, start: Option<String>, end: Option<String>) -> Result<Summary, AppError> {
-    let range = range(cx, &zone(cx).await?.0, start, end)?;
+    let current = current(cx).await?;
+    let range = range(cx, &current.zone, start, end)?;
     let shown = shown(cx);
     audit_query(cx, "analytics.query", range, &metrics(shown, "summary")).await?;
-    let mut conn = cx.state.db.conn().await?;
-    let both = server::daily(&mut conn, cx.org_id(), Range { start: range.previous().start, end: range.end }).await?;
-    Ok(summary_of(cx, range, &both, shown))
+    Ok(summary_of(cx, range, &figures(cx, &current, range).await?.both, shown))
 }
 
 /// The metrics a summary shows the caller.
@@ -256,10 +259,10 @@ pub async fn series_for(
         "sales_daily" => &[("orders", 0), ("items", 1)],
         _ => return Err(AppError::NotFound),
     };
-    let range = range(cx, &zone(cx).await?.0, start, end)?;
+    let current = current(cx).await?;
+    let range = range(cx, &current.zone, start, end)?;
     audit_query(cx, "analytics.query", range, &[which]).await?;
-    let mut conn = cx.state.db.conn().await?;
-    server::series(&mut conn, cx.org_id(), range, pick).await
+    Ok(figures(cx, &current, range).await?.series(range, pick))
 }
 
 /// Paid orders and the items in them per day (and the period before). Requires
@@ -281,10 +284,10 @@ pub async fn products_sold_daily(start: Option<String>, end: Option<String>) -> 
 /// [`products_sold_daily`] for a caller already allowed [`PRODUCTS`].
 #[cfg(feature = "ssr")]
 pub async fn products_for(cx: &Ctx, start: Option<String>, end: Option<String>) -> Result<ProductsSold, AppError> {
-    let range = range(cx, &zone(cx).await?.0, start, end)?;
+    let current = current(cx).await?;
+    let range = range(cx, &current.zone, start, end)?;
     audit_query(cx, "analytics.query", range, &["products_sold_daily"]).await?;
-    let mut conn = cx.state.db.conn().await?;
-    server::products_sold(&mut conn, cx.org_id(), range, shown(cx).revenue).await
+    Ok(figures(cx, &current, range).await?.products(shown(cx).revenue))
 }
 
 /// Everything `/analytics` shows for a range (`days`: the last 7, 30, 90 or 365 days instead
@@ -297,13 +300,13 @@ pub async fn analytics_dashboard(
     days: Option<i64>,
 ) -> Result<Dashboard, AppError> {
     let cx = guard(&ANALYTICS).await?;
-    let (timezone, rebuilding) = zone(&cx).await?;
+    let current = current(&cx).await?;
     let range = match days {
         Some(days) if !(1..=server::MAX_DAYS).contains(&days) => {
             return Err(AppError::invalid("days", "Choose between 1 and 365 days."));
         }
-        Some(days) => Range::last(days, crate::time::today(cx.now, &timezone)),
-        None => range(&cx, &timezone, start, end)?,
+        Some(days) => Range::last(days, crate::time::today(cx.now, &current.zone)),
+        None => range(&cx, &current.zone, start, end)?,
     };
     let shown = shown(&cx);
     let products = cx.access.can(Permission::AnalyticsViewProducts);
@@ -312,24 +315,16 @@ pub async fn analytics_dashboard(
         metrics.push("products");
     }
     audit_query(&cx, "analytics.view", range, &metrics).await?;
-    let mut conn = cx.state.db.conn().await?;
-    let both = server::daily(&mut conn, cx.org_id(), Range { start: range.previous().start, end: range.end }).await?;
-    let summary = summary_of(&cx, range, &both, shown);
-    let revenue = shown.revenue.then(|| {
-        let data = server::series_of(&both, range, &[("revenue", 2)]);
-        Chart { svg: revenue_svg(&cx, &data), data }
-    });
-    let sales = shown.sales.then(|| {
-        let data = server::series_of(&both, range, &[("orders", 0), ("items", 1)]);
-        Chart { svg: sales_svg(&data), data }
-    });
-    let products = match products {
-        true => {
-            let data = server::products_sold(&mut conn, cx.org_id(), range, shown.revenue).await?;
-            Some(ProductsChart { svg: products_svg(&data), data })
-        }
-        false => None,
-    };
+    let figures = figures(&cx, &current, range).await?;
+    let summary = summary_of(&cx, range, &figures.both, shown);
+    let revenue = shown
+        .revenue
+        .then(|| Chart { data: figures.series(range, &[("revenue", 2)]), svg: figures.revenue_svg.clone() });
+    let sales = shown
+        .sales
+        .then(|| Chart { data: figures.series(range, &[("orders", 0), ("items", 1)]), svg: figures.sales_svg.clone() });
+    let products =
+        products.then(|| ProductsChart { data: figures.products(shown.revenue), svg: figures.products_svg.clone() });
     let until = cx.access.step_up_until;
     Ok(Dashboard {
         summary,
@@ -339,29 +334,9 @@ pub async fn analytics_dashboard(
         products,
         export: cx.access.can(Permission::AnalyticsExport),
         unlocked_until: until.filter(|t| *t > cx.now).map(|t| crate::time::format_local(t, &cx.org.timezone)),
-        timezone,
-        rebuilding,
+        timezone: current.zone,
+        rebuilding: current.rebuilding,
     })
-}
-
-/// The revenue line of `data` (`revenue` beside `revenue_previous`).
-#[cfg(feature = "ssr")]
-pub(super) fn revenue_svg(cx: &Ctx, data: &Series) -> String {
-    let title = format!("Revenue per day ({})", cx.org.currency);
-    super::chart::line(&title, &data.labels, data.values("revenue"), data.values("revenue_previous"), scale(cx))
-}
-
-/// The paid orders of `data` as daily bars.
-#[cfg(feature = "ssr")]
-pub(super) fn sales_svg(data: &Series) -> String {
-    super::chart::bars("Paid orders per day", &data.labels, data.values("orders"))
-}
-
-/// The best sellers of `data` as horizontal bars, by SKU.
-#[cfg(feature = "ssr")]
-pub(super) fn products_svg(data: &ProductsSold) -> String {
-    let rows: Vec<(String, i64)> = data.top.iter().map(|p| (p.sku.clone(), p.quantity)).collect();
-    super::chart::ranking("Top products by quantity sold", &rows)
 }
 
 /// The report of the import `report` (another organization's: 404) and the ten latest

@@ -2,6 +2,7 @@
 //! beside the period before, orders per day as bars, and the best sellers as horizontal bars.
 //! Their text is dates, SKUs, numbers and fixed titles; product names stay in the data table.
 
+use super::types::{ProductsSold, Series};
 use crate::charts::{compact, svg};
 use plotters::prelude::*;
 
@@ -116,6 +117,24 @@ pub fn ranking(title: &str, rows: &[(String, i64)]) -> String {
         )?;
         Ok(())
     })
+}
+
+/// The revenue line of `data` (`revenue` beside `revenue_previous`), in `currency`.
+pub fn revenue(currency: &str, data: &Series) -> String {
+    let scale = 10f64.powi(i32::from(crate::orgs::minor_units(currency)));
+    let title = format!("Revenue per day ({currency})");
+    line(&title, &data.labels, data.values("revenue"), data.values("revenue_previous"), scale)
+}
+
+/// The paid orders of `data` as daily bars.
+pub fn sales(data: &Series) -> String {
+    bars("Paid orders per day", &data.labels, data.values("orders"))
+}
+
+/// The best sellers of `data` as horizontal bars, by SKU.
+pub fn products(data: &ProductsSold) -> String {
+    let rows: Vec<(String, i64)> = data.top.iter().map(|p| (p.sku.clone(), p.quantity)).collect();
+    ranking("Top products by quantity sold", &rows)
 }
 
 #[cfg(test)]

@@ -91,7 +91,7 @@ pub async fn export(
     start: Option<String>,
     end: Option<String>,
 ) -> Result<File> {
-    let (zone, _) = api::zone(cx).await?;
+    let zone = api::current(cx).await?.zone;
     let range = api::range(cx, &zone, start, end)?;
     if format == ExportFormat::Svg && what == Dataset::Customers {
         return Err(AppError::invalid("format", "Customers export as CSV or JSON only."));
@@ -191,8 +191,8 @@ fn daily_file(
         }
         ExportFormat::Svg => Ok(crate::charts::with_footer(
             &match what {
-                Dataset::Revenue => api::revenue_svg(cx, s),
-                _ => api::sales_svg(s),
+                Dataset::Revenue => super::chart::revenue(&cx.org.currency, s),
+                _ => super::chart::sales(s),
             },
             &mark.line(),
         )),
@@ -228,7 +228,7 @@ fn products_file(
             "labels": sold.labels,
             "series": sold.series,
         })),
-        ExportFormat::Svg => Ok(crate::charts::with_footer(&api::products_svg(sold), &mark.line())),
+        ExportFormat::Svg => Ok(crate::charts::with_footer(&super::chart::products(sold), &mark.line())),
     }
 }
 

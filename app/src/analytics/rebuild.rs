@@ -40,10 +40,11 @@ pub struct Zones {
 }
 
 /// Locks the organization's row until the transaction ends (as writers of rollups and a
-/// change of timezone do) and returns its analytics zones.
+/// change of timezone do) and returns its analytics zones. Counts one more change of the
+/// rollups ([`Current::version`]): whoever locks may write them.
 pub async fn lock(conn: &mut Conn, org_id: &str) -> Result<Zones> {
     let (zone, rebuilding): (String, i64) = sqlx::query_as(
-        "UPDATE organizations SET updated_at = updated_at WHERE id = $1 \
+        "UPDATE organizations SET analytics_version = analytics_version + 1 WHERE id = $1 \
          RETURNING COALESCE(analytics_timezone, timezone), \
          CAST(CASE WHEN analytics_timezone IS NULL THEN 0 ELSE 1 END AS BIGINT)",
     )
@@ -64,31 +65,44 @@ pub async fn lock(conn: &mut Conn, org_id: &str) -> Result<Zones> {
     Ok(Zones { zone, rebuild })
 }
 
-/// The zone the analytics of `org_id` is in, and the rebuild's progress if one is under way
-/// (no lock: for readers).
-pub async fn state(conn: &mut Conn, org_id: &str) -> Result<(String, Option<Progress>)> {
+/// What a reader of an organization's analytics needs first (no lock).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Current {
+    /// The zone the rollups' days are in.
+    pub zone: String,
+    /// The rebuild's progress, if one is under way.
+    pub rebuilding: Option<Progress>,
+    /// How many times the rollups may have changed: figures read after this was are
+    /// current for it (see [`super::figures`]).
+    pub version: i64,
+}
+
+/// Where the analytics of `org_id` stands ([`Current`]).
+pub async fn state(conn: &mut Conn, org_id: &str) -> Result<Current> {
     #[derive(sqlx::FromRow)]
     struct Row {
         zone: String,
+        version: i64,
         target: Option<String>,
         done: Option<i64>,
         total: Option<i64>,
     }
     let row: Option<Row> = sqlx::query_as(
-        "SELECT COALESCE(o.analytics_timezone, o.timezone) AS zone, r.timezone AS target, r.done, r.total \
+        "SELECT COALESCE(o.analytics_timezone, o.timezone) AS zone, o.analytics_version AS version, \
+            r.timezone AS target, r.done, r.total \
          FROM organizations o LEFT JOIN analytics_rebuilds r ON r.org_id = o.id WHERE o.id = $1",
     )
     .bind(org_id)
     .fetch_optional(&mut *conn)
     .await?;
     let row = row.ok_or(AppError::NotFound)?;
-    let progress = row.target.map(|to| Progress {
+    let rebuilding = row.target.map(|to| Progress {
         from: row.zone.clone(),
         to,
         done: row.done.unwrap_or_default(),
         total: row.total.unwrap_or_default(),
     });
-    Ok((row.zone, progress))
+    Ok(Current { zone: row.zone, rebuilding, version: row.version })
 }
 
 /// Queues the rebuild of `org_id`'s analytics in `to`, its new timezone, whose previous one
