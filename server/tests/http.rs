@@ -559,3 +559,41 @@ db_test!(bundles_are_served_precompressed_and_revalidated_pages_never_stored, |t
     assert!(pkg.join("gatehouse.wasm.br").exists() && pkg.join("gatehouse.wasm.gz").exists(), "fresh copies stay");
     std::fs::remove_dir_all(&site).unwrap();
 });
+
+db_test!(an_ownership_offer_shows_only_to_its_addressee_until_answered, |t| {
+    let app = app(t).await;
+    let owner = sign_in(&app, t, "owner@acme.test").await;
+    let member = sign_in(&app, t, "member@acme.test").await;
+    let viewer = sign_in(&app, t, "viewer@acme.test").await;
+    let member_id: String = sqlx::query_scalar(
+        "SELECT m.id FROM memberships m JOIN users u ON u.id = m.user_id JOIN organizations o ON o.id = m.org_id \
+         WHERE u.email = 'member@acme.test' AND o.slug = 'acme-retail'",
+    )
+    .fetch_one(&mut *t.db.conn().await.unwrap())
+    .await
+    .unwrap();
+    let pending = |cookie: &str| {
+        let (app, cookie) = (app.clone(), cookie.to_string());
+        async move { post(&app, "/api/team/ownership/pending", "", Some(&cookie)).await.json() }
+    };
+    assert!(pending(&member).await.is_null());
+    assert!(!get(&app, "/", Some(&member)).await.body.contains("offers you ownership"));
+
+    let r = post(&app, "/api/team/ownership/offer", &format!("member_id={member_id}"), Some(&owner)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // The addressee's very next request has it, on the home page too; nobody else's does.
+    let offer = pending(&member).await;
+    assert!(offer["id"].is_string() && offer["from_name"].is_string(), "{offer}");
+    let home = get(&app, "/", Some(&member)).await;
+    assert!(home.body.contains("offers you ownership"), "{}", home.body);
+    assert!(pending(&viewer).await.is_null());
+    assert!(pending(&owner).await.is_null());
+    assert!(!get(&app, "/", Some(&viewer)).await.body.contains("offers you ownership"));
+
+    // Declined: gone from the next request.
+    let answer = format!("transfer_id={}&accept=false", offer["id"].as_str().unwrap());
+    let r = post(&app, "/api/team/ownership/answer", &answer, Some(&member)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(pending(&member).await.is_null());
+    assert!(!get(&app, "/", Some(&member)).await.body.contains("offers you ownership"));
+});

@@ -215,6 +215,10 @@ pub struct SignedIn {
     pub access: Access,
     pub session_id: String,
     pub memberships: Vec<MembershipSummary>,
+    /// Whether an ownership offer to the user is open in the active organization, when the
+    /// statement that loaded the access could tell (`None`: it fell back to another
+    /// organization; ask [`crate::team::server::offer_for`]).
+    pub offer_open: Option<bool>,
 }
 
 /// The request's memo of the caller's access: the first guard (or page frame) of an HTTP
@@ -312,12 +316,14 @@ pub async fn load_signed_in(db: &Db, config: &Config, token: Option<&str>, now: 
     else {
         return Ok(None);
     };
-    let AccessRow { session, org: org_row, grants, memberships } = row;
+    let AccessRow { session, org: org_row, grants, memberships, offers } = row;
+    let mut offer_open = None;
     let (org, grants) = match org_row {
         Some(row) => {
             let grants = grants
                 .as_deref()
                 .map_or(PermissionSet::EMPTY, |keys| parse_grants(keys, &row.org_id, &session.user_id));
+            offer_open = Some(offers > 0);
             (Some(row.into_access(now)), grants)
         }
         // No usable active organization: another membership, and its grants.
@@ -372,7 +378,7 @@ pub async fn load_signed_in(db: &Db, config: &Config, token: Option<&str>, now: 
         step_up,
         step_up_until: session.step_up_until,
     };
-    Ok(Some(SignedIn { access, session_id: session.id, memberships }))
+    Ok(Some(SignedIn { access, session_id: session.id, memberships, offer_open }))
 }
 
 /// The user's unexpired grants in `org_id`. Read on every request: a revoked or expired
@@ -432,7 +438,9 @@ const USABLE_FALLBACK: &str = "(m.sessions_valid_after IS NULL OR m.sessions_val
 /// membership's role, organization and subscription, with the live grants there at `$2`
 /// folded into one space-separated column (`{AGG}`: the backend's string aggregate); and all
 /// of the user's memberships as a JSON array of `[org id, org name, role name, membership
-/// id]` in name order (`{ORGS}`, the backend's JSON aggregate; the page frame lists them).
+/// id]` in name order (`{ORGS}`, the backend's JSON aggregate; the page frame lists them);
+/// and how many ownership offers to the user are open there (at most one: the home page asks
+/// for the offer only when there is one).
 const ACCESS_SELECT: &str = "SELECT s.id, s.user_id, s.active_org_id, s.created_at, s.last_seen_at, s.expires_at, \
      s.mfa_verified_at, u.email, u.name, u.platform_staff, u.mfa_enrolled_at, s.step_up_until, \
      o.id AS org_id, o.name AS org_name, o.slug, o.timezone, o.currency, o.onboarding_state, \
@@ -441,7 +449,9 @@ const ACCESS_SELECT: &str = "SELECT s.id, s.user_id, s.active_org_id, s.created_
      (SELECT {AGG} FROM grants g WHERE g.org_id = o.id AND g.user_id = s.user_id \
        AND (g.expires_at IS NULL OR g.expires_at > $2)) AS grants, \
      (SELECT {ORGS} FROM memberships um JOIN organizations uo ON uo.id = um.org_id \
-       JOIN roles ur ON ur.id = um.role_id WHERE um.user_id = s.user_id) AS memberships \
+       JOIN roles ur ON ur.id = um.role_id WHERE um.user_id = s.user_id) AS memberships, \
+     (SELECT CAST(COUNT(*) AS BIGINT) FROM ownership_transfers t WHERE t.org_id = o.id AND t.status = 'pending' \
+       AND t.to_user_id = s.user_id AND t.expires_at > $2) AS offers \
      FROM sessions s JOIN users u ON u.id = s.user_id \
      LEFT JOIN memberships m ON m.user_id = s.user_id AND m.org_id = s.active_org_id \
        AND (m.sessions_valid_after IS NULL OR m.sessions_valid_after <= s.created_at) \
@@ -469,6 +479,8 @@ struct AccessRow {
     org: Option<OrgRoleRow>,
     grants: Option<String>,
     memberships: Vec<MembershipSummary>,
+    /// Open ownership offers to the user in the active organization.
+    offers: i64,
 }
 
 impl<'r> sqlx::FromRow<'r, AnyRow> for AccessRow {
@@ -511,7 +523,7 @@ impl<'r> sqlx::FromRow<'r, AnyRow> for AccessRow {
                 membership_id,
             })
             .collect();
-        Ok(AccessRow { session, org, grants: row.try_get("grants")?, memberships })
+        Ok(AccessRow { session, org, grants: row.try_get("grants")?, memberships, offers: row.try_get("offers")? })
     }
 }
 

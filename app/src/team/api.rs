@@ -118,9 +118,10 @@ pub async fn pending_ownership_offer() -> Result<Option<OwnershipOffer>, AppErro
     let state = crate::state::app_state()?;
     let meta = crate::request::RequestMeta::current(&state.config);
     let now = crate::db::now();
-    let access = crate::access::request_access(&state, &meta, now).await?;
-    let Some(org) = access.as_ref().and_then(|(a, _)| a.org.clone()) else { return Ok(None) };
-    let user_id = access.map(|(a, _)| a.user_id).unwrap_or_default();
+    let Some(signed_in) = crate::access::request_signed_in(&state, &meta, now).await? else { return Ok(None) };
+    // The access load said whether one is open (the usual answer: none, and nothing to read).
+    let Some(org) = signed_in.access.org.filter(|_| signed_in.offer_open != Some(false)) else { return Ok(None) };
+    let user_id = signed_in.access.user_id;
     let mut conn = state.db.conn().await?;
     let offer = super::server::offer_for(&mut conn, &org.org_id, &user_id, now).await?;
     Ok(offer.map(|o| OwnershipOffer {
