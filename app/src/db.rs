@@ -36,14 +36,6 @@ impl Tx {
         committed
     }
 
-    /// Commits a transaction that only recorded what the caller read (an audited view): it
-    /// cannot change the caller's access, so the request keeps the access it loaded. (With
-    /// [`Tx::commit`], a page whose data loads run side by side loaded the access once or
-    /// twice, as the loads happened to finish.)
-    pub async fn commit_read_record(self) -> Result<(), sqlx::Error> {
-        self.tx.commit().await
-    }
-
     pub async fn rollback(self) -> Result<(), sqlx::Error> {
         self.tx.rollback().await
     }

@@ -1,6 +1,7 @@
 //! The application state shared by routes and server functions.
 
 use crate::analytics::figures::FiguresCache;
+use crate::audit::ReadRecords;
 use crate::auth::PasswordHasher;
 use crate::config::Config;
 use crate::db::Db;
@@ -24,17 +25,21 @@ pub struct Shared {
     pub hasher: Arc<PasswordHasher>,
     /// Analytics figures already read, by rollup version.
     pub figures: FiguresCache,
+    /// The writer of audited reads (their events are committed in batches).
+    pub reads: ReadRecords,
 }
 
 impl AppState {
     pub fn new(leptos_options: LeptosOptions, db: Db, config: Config) -> AppState {
         let hasher = Arc::new(PasswordHasher::new(config.hash_concurrency));
+        let reads = ReadRecords::new(db.clone());
         AppState(Arc::new(Shared {
             leptos_options,
             db,
             config: Arc::new(config),
             hasher,
             figures: FiguresCache::default(),
+            reads,
         }))
     }
 }

@@ -129,6 +129,57 @@ db_test!(concurrent_writers_keep_one_unbroken_chain, |t| {
     assert!(report.broken.is_empty(), "{:?}", report.broken);
 });
 
+db_test!(audited_reads_written_together_keep_one_event_each_and_one_chain, |t| {
+    org(&t.db).await;
+    // The database refuses one of them (a trigger, as a full disk or a constraint would).
+    let refuse = match t.backend {
+        Backend::Sqlite => {
+            "CREATE TRIGGER refuse_one BEFORE INSERT ON audit_events WHEN NEW.action = 'read.refused' \
+             BEGIN SELECT RAISE(ABORT, 'refused'); END"
+        }
+        Backend::Postgres => {
+            "CREATE FUNCTION refuse_one() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN IF NEW.action = 'read.refused' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$; \
+             CREATE TRIGGER refuse_one BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION refuse_one()"
+        }
+    };
+    (&mut *t.db.conn().await.unwrap()).execute(refuse).await.unwrap();
+    let reads = std::sync::Arc::new(audit::ReadRecords::new(t.db.clone()));
+    // A burst of reads, with ordinary writers to the same chain among them.
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let (db, reads) = (t.db.clone(), reads.clone());
+        tasks.push(tokio::spawn(async move {
+            let action = if i == 17 { "read.refused".to_string() } else { format!("read.{i}") };
+            if i % 10 == 5 {
+                write(&db, &format!("write.{i}"), "w@example.test", Outcome::Allowed, i).await;
+            }
+            let event = Event::new(&action, Actor::user("u", "r@example.test"), Outcome::Allowed).org(Some(ORG));
+            (action, reads.record(event, i).await.is_ok())
+        }));
+    }
+    let mut refused = Vec::new();
+    for task in tasks {
+        let (action, recorded) = task.await.unwrap();
+        if !recorded {
+            refused.push(action);
+        }
+    }
+    assert_eq!(refused, ["read.refused"], "only the refused read fails");
+    let mut conn = t.db.conn().await.unwrap();
+    let report = verify(&mut conn, Some(ORG)).await.unwrap();
+    assert_eq!(report.events, 39 + 4, "39 reads and 4 writes, each once");
+    assert!(report.broken.is_empty(), "{:?}", report.broken);
+    let once: i64 = sqlx::query_scalar(
+        "SELECT CAST(COUNT(DISTINCT action) AS BIGINT) FROM audit_events WHERE chain = $1 AND action LIKE 'read.%'",
+    )
+    .bind(ORG)
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    assert_eq!(once, 39);
+});
+
 db_test!(filters_and_paging, |t| {
     seed_events(&t.db).await;
     let mut conn = t.db.conn().await.unwrap();

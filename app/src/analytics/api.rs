@@ -181,15 +181,12 @@ pub(super) fn range(cx: &Ctx, zone: &str, start: Option<String>, end: Option<Str
 /// `analytics.view` for the page).
 #[cfg(feature = "ssr")]
 async fn audit_query(cx: &Ctx, action: &str, range: Range, metrics: &[&str]) -> Result<(), AppError> {
-    let mut tx = cx.state.db.begin().await?;
     let event = cx.event(action, Outcome::Allowed).metadata(serde_json::json!({
         "start": day_string(range.start),
         "end": day_string(range.end),
         "metrics": metrics,
     }));
-    crate::audit::record(&mut tx, &event, cx.now).await?;
-    tx.commit_read_record().await?;
-    Ok(())
+    cx.state.reads.record(event, cx.now).await
 }
 
 /// The range's totals beside the period before it; each figure only with its permission.

@@ -26,12 +26,13 @@ pub const PAGE_SIZE: usize = 50;
 pub async fn list_audit_events(filter: AuditFilter, before: Option<i64>) -> Result<AuditPage, AppError> {
     let cx = guard(&AUDIT_READ).await?;
     let parsed = super::server::ParsedFilter::parse(&filter, &cx.org.timezone)?;
-    let mut tx = cx.state.db.begin().await?;
-    let page = super::server::page(&mut tx, cx.org_id(), &cx.org.timezone, &parsed, before, PAGE_SIZE).await?;
+    let page = {
+        let mut conn = cx.state.db.conn().await?;
+        super::server::page(&mut conn, cx.org_id(), &cx.org.timezone, &parsed, before, PAGE_SIZE).await?
+    };
     let event =
         cx.event("audit.view", Outcome::Allowed).metadata(serde_json::json!({ "filter": filter, "before": before }));
-    super::record(&mut tx, &event, cx.now).await?;
-    tx.commit_read_record().await?;
+    cx.state.reads.record(event, cx.now).await?;
     Ok(page)
 }
 

@@ -36,6 +36,8 @@ pub mod api;
 mod chain;
 pub mod components;
 #[cfg(feature = "ssr")]
+mod reads;
+#[cfg(feature = "ssr")]
 mod record;
 #[cfg(feature = "ssr")]
 pub mod retention;
@@ -45,5 +47,7 @@ pub mod types;
 
 #[cfg(feature = "ssr")]
 pub use chain::{GENESIS, HashedEvent, event_hash};
+#[cfg(feature = "ssr")]
+pub use reads::ReadRecords;
 #[cfg(feature = "ssr")]
 pub use record::{Actor, Event, PLATFORM_CHAIN, record};

@@ -6,10 +6,7 @@ use leptos::prelude::*;
 
 pub use super::OutboxMessage;
 #[cfg(feature = "ssr")]
-use {
-    crate::access::guard_user,
-    crate::audit::{self, Outcome},
-};
+use {crate::access::guard_user, crate::audit::Outcome};
 
 /// Platform staff who may see every organization, MFA-verified.
 pub const OUTBOX_READ: Requirement = Requirement::platform(&[Permission::PlatformTenantsRead]).with_mfa();
@@ -22,10 +19,8 @@ pub async fn list_outbox() -> Result<Vec<OutboxMessage>, AppError> {
         let mut conn = cx.state.db.conn().await?;
         super::server::newest(&mut conn, 100).await?
     };
-    let mut tx = cx.state.db.begin().await?;
     let event =
         cx.event("platform.outbox.view", Outcome::Allowed).metadata(serde_json::json!({ "messages": messages.len() }));
-    audit::record(&mut tx, &event, cx.now).await?;
-    tx.commit_read_record().await?;
+    cx.state.reads.record(event, cx.now).await?;
     Ok(messages)
 }

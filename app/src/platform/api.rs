@@ -58,11 +58,9 @@ pub async fn get_tenant(id: String) -> Result<TenantDetail, AppError> {
             can_manage: cx.access.allows(&TENANTS_MANAGE),
         }
     };
-    let mut tx = cx.state.db.begin().await?;
     // On the platform's chain, whatever organization the operator is in themselves.
     let event = cx.event("platform.tenant.view", Outcome::Allowed).org(None).target("organization", &id);
-    audit::record(&mut tx, &event, cx.now).await?;
-    tx.commit_read_record().await?;
+    cx.state.reads.record(event, cx.now).await?;
     Ok(detail)
 }
 
