@@ -26,6 +26,7 @@ use {
     super::policy::{PaymentMethod, RefundStatus},
     super::server::{self, Draft, NewCustomer, Shown, Viewer},
     crate::access::{Ctx, guard},
+    crate::audit::Outcome,
     serde_json::json,
 };
 
@@ -56,10 +57,13 @@ pub async fn list_customers() -> Result<Vec<CustomerView>, AppError> {
 pub async fn reveal_customer(customer_id: String) -> Result<CustomerView, AppError> {
     let cx = guard(&CUSTOMERS_PII).await?;
     let customer_id = crate::input::id(&customer_id)?;
-    let mut tx = cx.state.db.begin().await?;
-    let customer = server::customer(&mut tx, cx.org_id(), &customer_id, Shown::All).await?;
-    cx.audit(&mut tx, "customers.pii_reveal", ("customer", &customer_id), json!({})).await?;
-    tx.commit().await?;
+    let customer = {
+        let mut conn = cx.state.db.conn().await?;
+        server::customer(&mut conn, cx.org_id(), &customer_id, Shown::All).await?
+    };
+    // An audited read (see `audit::ReadRecords`): recorded before the details are answered.
+    let event = cx.event("customers.pii_reveal", Outcome::Allowed).target("customer", &customer_id);
+    cx.state.reads.record(event, cx.now).await?;
     Ok(customer)
 }
 
