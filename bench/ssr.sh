@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Server-rendered pages side by side with a bare axum handler, on a release build: the bare
 # handler (`gatehouse bench-bare`, no middleware, session or database) serves a page of the
-# size of the authenticated home page; then each main page is loaded by its usual user —
+# size of the authenticated home page; the sign-in page, signed out, shows what a page costs
+# with no session and no database (the router, the middleware, Leptos' rendering); then each
+# main page is loaded by its usual user —
 # `/` (member, password), `/settings/team` (owner, TOTP), `/finance/invoices` (finance,
 # TOTP), `/analytics` (analyst, TOTP, then a step-up by PIN). Prints each one's req/s, p50,
 # p99 and its share of the bare handler's rate, and the server's peak RSS so far after each page.
@@ -127,6 +129,9 @@ for backend in "${backends[@]}"; do
   measure "bare axum handler" "http://127.0.0.1:$bare_port/"
   kill $bare; wait $bare 2>/dev/null || true
 
+  # Gatehouse's floor: a page that loads no session and reads nothing (the sign-in form,
+  # signed out) — the router, the middleware and Leptos' rendering of a page alone.
+  measure "/login (signed out, no database)" "$origin/login"
   measure "/ (member)" "$origin/" "$member"
   measure "/settings/team (owner)" "$origin/settings/team" "$owner"
   measure "/finance/invoices (finance)" "$origin/finance/invoices" "$finance"
