@@ -1,5 +1,6 @@
 //! Audited reads, written together. A read that is audited (the log itself, an analytics
-//! view or query, the outbox, a tenant's detail) changes nothing but the log, so its event
+//! view or query, a customer's reveal, the outbox, a tenant's detail) changes nothing but
+//! the log, so its event
 //! needs no transaction of its own: every request hands its event to one writer per process
 //! and waits until it is committed, and the writer commits all the events handed to it while
 //! the previous batch was being written in one transaction ("group commit"). One event per
@@ -59,16 +60,17 @@ impl ReadRecords {
 async fn write(db: Db, mut pending: mpsc::UnboundedReceiver<Pending>) {
     let mut batch = Vec::with_capacity(BATCH);
     while pending.recv_many(&mut batch, BATCH).await > 0 {
-        let written = match commit(&db, &batch).await {
-            Ok(()) => true,
+        let (written, refused) = match commit(&db, &batch).await {
+            Ok(()) => (true, false),
             Err(error) => {
                 tracing::error!(%error, events = batch.len(), "audited reads: a batch was not written");
-                false
+                (false, matches!(error, sqlx::Error::Database(_)))
             }
         };
-        if !written && batch.len() > 1 {
+        if refused && batch.len() > 1 {
             // One event the database refuses must not cost the others theirs: each is tried
-            // alone.
+            // alone. (A database out of reach fails them all at once: tried one by one, each
+            // would wait for the pool's timeout in turn.)
             for one in batch.drain(..) {
                 let written = commit(&db, std::slice::from_ref(&one)).await.is_ok();
                 let _ = one.written.send(written);
