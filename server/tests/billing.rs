@@ -100,6 +100,14 @@ db_test!(operators_suspend_and_reactivate_with_step_up_and_both_chains_record_it
     assert_eq!(list.json()[0]["plan"], "starter");
     // A pattern character is only a character.
     assert_eq!(post(&app, "/api/admin/tenants", "query=%25", Some(&ops)).await.json().as_array().unwrap().len(), 0);
+    // Reading a tenant's detail and the outbox is audited, once each, on the platform's chain.
+    let detail = post(&app, "/api/admin/tenants/get", &format!("id={globex}"), Some(&ops)).await;
+    assert_eq!(detail.status, StatusCode::OK, "{}", detail.body);
+    let viewed = format!("action = 'platform.tenant.view' AND chain = 'platform' AND target_id = '{globex}'");
+    assert_eq!(events(t, &viewed).await, 1);
+    let outbox = post(&app, "/api/admin/outbox", "", Some(&ops)).await;
+    assert_eq!(outbox.status, StatusCode::OK, "{}", outbox.body);
+    assert_eq!(events(t, "action = 'platform.outbox.view' AND chain = 'platform'").await, 1);
     let suspend = format!("org_id={globex}&reason=Chargeback+on+the+last+payment");
     let r = post(&app, "/api/admin/tenants/suspend", &suspend, Some(&ops)).await;
     assert_eq!(code(&r), (StatusCode::FORBIDDEN, "step_up_required".into()), "suspension needs step-up");
