@@ -180,6 +180,60 @@ db_test!(audited_reads_written_together_keep_one_event_each_and_one_chain, |t| {
     assert_eq!(once, 39);
 });
 
+db_test!(events_written_together_go_each_to_its_own_chain_in_order, |t| {
+    org(&t.db).await;
+    sqlx::query(
+        "INSERT INTO organizations (id, name, slug, created_at, updated_at) VALUES ('org-other', 'Other', 'other', 0, 0)",
+    )
+    .execute(&mut *t.db.conn().await.unwrap())
+    .await
+    .unwrap();
+    // One chain with a head already, two without one (their first events create them).
+    write(&t.db, "first", "a@example.test", Outcome::Allowed, 1).await;
+    let event = |action: &str, org: Option<&str>| {
+        Event::new(action, Actor::user("u", "b@example.test"), Outcome::Allowed).org(org)
+    };
+    let batch = [
+        event("a", Some(ORG)),
+        event("b", Some("org-other")),
+        event("c", None),
+        event("d", Some(ORG)),
+        event("e", Some("org-other")),
+        event("f", Some(ORG)),
+    ];
+    let events: Vec<_> = batch.iter().enumerate().map(|(i, e)| (e, 10 + i as i64)).collect();
+    let mut tx = t.db.begin().await.unwrap();
+    audit::record_all(&mut tx, &events).await.unwrap();
+    tx.commit().await.unwrap();
+    // A batch of 13 (inserts of 8, 4 and 1 rows), then an event written alone, follow on.
+    let many: Vec<_> = (0..13).map(|i| event(&format!("m{i}"), Some(ORG))).collect();
+    let events: Vec<_> = many.iter().map(|e| (e, 16)).collect();
+    let mut tx = t.db.begin().await.unwrap();
+    audit::record_all(&mut tx, &events).await.unwrap();
+    tx.commit().await.unwrap();
+    write(&t.db, "last", "a@example.test", Outcome::Allowed, 20).await;
+
+    let mut conn = t.db.conn().await.unwrap();
+    let report = verify(&mut conn, None).await.unwrap();
+    assert!(report.broken.is_empty(), "{:?}", report.broken);
+    assert_eq!((report.chains, report.events), (3, 21));
+    let chain = |chain: &'static str| {
+        sqlx::query_as::<_, (i64, String, i64)>(
+            "SELECT seq, action, created_at FROM audit_events WHERE chain = $1 ORDER BY seq",
+        )
+        .bind(chain)
+    };
+    let ours = chain(ORG).fetch_all(&mut *conn).await.unwrap();
+    let mut expected = vec![(1, "first".to_string(), 1), (2, "a".into(), 10), (3, "d".into(), 13), (4, "f".into(), 15)];
+    expected.extend((0..13).map(|i| (5 + i, format!("m{i}"), 16)));
+    expected.push((18, "last".into(), 20));
+    assert_eq!(ours, expected);
+    let other = chain("org-other").fetch_all(&mut *conn).await.unwrap();
+    assert_eq!(other, [(1, "b".into(), 11), (2, "e".into(), 14)]);
+    let platform = chain(audit::PLATFORM_CHAIN).fetch_all(&mut *conn).await.unwrap();
+    assert_eq!(platform, [(1, "c".into(), 12)]);
+});
+
 db_test!(filters_and_paging, |t| {
     seed_events(&t.db).await;
     let mut conn = t.db.conn().await.unwrap();

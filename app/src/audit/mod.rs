@@ -50,4 +50,4 @@ pub use chain::{GENESIS, HashedEvent, event_hash};
 #[cfg(feature = "ssr")]
 pub use reads::ReadRecords;
 #[cfg(feature = "ssr")]
-pub use record::{Actor, Event, PLATFORM_CHAIN, record};
+pub use record::{Actor, Event, PLATFORM_CHAIN, record, record_all};

@@ -8,7 +8,7 @@
 //! the database's write lock (SQLite) or the chain's head row (PostgreSQL) once per batch,
 //! not once per view, and commits once.
 
-use super::record::{Event, record};
+use super::record::{Event, record_all};
 use crate::db::Db;
 use crate::error::{AppError, Result};
 use std::sync::OnceLock;
@@ -83,12 +83,12 @@ async fn write(db: Db, mut pending: mpsc::UnboundedReceiver<Pending>) {
     }
 }
 
-/// Writes `batch` in one transaction, in the order the reads came. (The commit, outside any
-/// request, leaves every request's memo of its caller's access as it is.)
+/// Writes `batch` in one transaction, in the order the reads came: two statements per chain
+/// (see [`record_all`]). (The commit, outside any request, leaves every request's memo of its
+/// caller's access as it is.)
 async fn commit(db: &Db, batch: &[Pending]) -> std::result::Result<(), sqlx::Error> {
+    let events: Vec<_> = batch.iter().map(|p| (&p.event, p.now)).collect();
     let mut tx = db.begin().await?;
-    for Pending { event, now, .. } in batch {
-        record(&mut tx, event, *now).await?;
-    }
+    record_all(&mut tx, &events).await?;
     tx.commit().await
 }

@@ -4,6 +4,7 @@ use super::Outcome;
 use super::chain::{GENESIS, HashedEvent, event_hash};
 use crate::db::{Conn, new_id};
 use crate::request::RequestMeta;
+use std::sync::LazyLock;
 
 /// The chain of events that belong to no organization (failed sign-ins of unknown
 /// accounts, platform staff actions).
@@ -106,16 +107,44 @@ impl Event {
 /// chain are serialized by the chain head row: PostgreSQL locks it for the `UPDATE`, SQLite
 /// holds the database write lock.
 pub async fn record(conn: &mut Conn, event: &Event, now: i64) -> Result<(), sqlx::Error> {
-    let chain = event.org_id.as_deref().unwrap_or(PLATFORM_CHAIN);
+    record_all(conn, &[(event, now)]).await
+}
+
+/// Appends `events` (each with its time), in their order, to their chains on `conn`: two
+/// statements per chain however many events it gets — its head advanced past all of them at
+/// once, then one insert of them all (the trigger moves the head's hash at the last one).
+/// What [`record`] does for one event, for the audited reads written together.
+pub async fn record_all(conn: &mut Conn, events: &[(&Event, i64)]) -> Result<(), sqlx::Error> {
+    let mut chains: Vec<(&str, Vec<(&Event, i64)>)> = Vec::new();
+    for &(event, now) in events {
+        let chain = event.org_id.as_deref().unwrap_or(PLATFORM_CHAIN);
+        match chains.iter_mut().find(|(c, _)| *c == chain) {
+            Some((_, same)) => same.push((event, now)),
+            None => chains.push((chain, vec![(event, now)])),
+        }
+    }
+    for (chain, events) in chains {
+        append(conn, chain, &events).await?;
+    }
+    Ok(())
+}
+
+/// The columns of `audit_events`, in the order [`append`] binds them.
+const COLUMNS: usize = 18;
+
+/// Appends `events` to `chain`: its head advanced by their number, then one insert.
+async fn append(conn: &mut Conn, chain: &str, events: &[(&Event, i64)]) -> Result<(), sqlx::Error> {
+    let count = events.len() as i64;
     let advance = || {
         sqlx::query_as::<_, (i64, String)>(
-            "UPDATE audit_chains SET seq = seq + 1 WHERE chain = $1 RETURNING seq, last_hash",
+            "UPDATE audit_chains SET seq = seq + $2 WHERE chain = $1 RETURNING seq, last_hash",
         )
         .bind(chain)
+        .bind(count)
     };
     // A chain has no head before its first event: the first writer creates it (once, however
     // many race to it) and advances it like everyone else.
-    let (seq, prev_hash) = match advance().fetch_optional(&mut *conn).await? {
+    let (last_seq, mut prev_hash) = match advance().fetch_optional(&mut *conn).await? {
         Some(head) => head,
         None => {
             sqlx::query(
@@ -128,13 +157,70 @@ pub async fn record(conn: &mut Conn, event: &Event, now: i64) -> Result<(), sqlx
             advance().fetch_one(&mut *conn).await?
         }
     };
-    let id = new_id();
-    let metadata = event.metadata.to_string();
+    struct Row {
+        id: String,
+        seq: i64,
+        metadata: String,
+        prev_hash: String,
+        hash: String,
+    }
+    let mut rows = Vec::with_capacity(events.len());
+    for (n, &(event, now)) in events.iter().enumerate() {
+        let (id, seq, metadata) = (new_id(), last_seq - count + 1 + n as i64, event.metadata.to_string());
+        let hash = event_hash(&prev_hash, &hashed(chain, seq, &id, event, &metadata, now));
+        rows.push(Row { id, seq, metadata, prev_hash: std::mem::replace(&mut prev_hash, hash.clone()), hash });
+    }
+    // By inserts of 64, 32, …, 2 or 1 rows: a handful of statements, each kept prepared on
+    // the connection like any other (a statement for each batch size would be prepared anew
+    // for nearly every batch).
+    let mut rest = rows.iter().zip(events);
+    let mut left = events.len();
+    while left > 0 {
+        let size = INSERT_SIZES.into_iter().find(|size| *size <= left).unwrap_or(1);
+        left -= size;
+        let mut insert = sqlx::query(insert_sql(size));
+        for (row, &(event, now)) in rest.by_ref().take(size) {
+            let h = hashed(chain, row.seq, &row.id, event, &row.metadata, now);
+            insert = insert
+                .bind(h.id)
+                .bind(h.chain)
+                .bind(h.seq)
+                .bind(h.org_id)
+                .bind(h.actor_type)
+                .bind(h.actor_id)
+                .bind(h.actor_label)
+                .bind(h.action)
+                .bind(h.target_type)
+                .bind(h.target_id)
+                .bind(h.outcome)
+                .bind(h.reason)
+                .bind(h.metadata)
+                .bind(h.ip)
+                .bind(h.user_agent)
+                .bind(now)
+                .bind(&row.prev_hash)
+                .bind(&row.hash);
+        }
+        insert.execute(&mut *conn).await?;
+    }
+    // The chain's head now carries the last event's hash (trigger `audit_events_chain_head`).
+    Ok(())
+}
+
+/// The stored fields of `event` as the chain hashes them.
+fn hashed<'a>(
+    chain: &'a str,
+    seq: i64,
+    id: &'a str,
+    event: &'a Event,
+    metadata: &'a str,
+    created_at: i64,
+) -> HashedEvent<'a> {
     let (actor_type, actor_id, actor_label) = event.actor.parts();
-    let hashed = HashedEvent {
+    HashedEvent {
         chain,
         seq,
-        id: &id,
+        id,
         org_id: event.org_id.as_deref(),
         actor_type,
         actor_id,
@@ -144,37 +230,38 @@ pub async fn record(conn: &mut Conn, event: &Event, now: i64) -> Result<(), sqlx
         target_id: event.target.as_ref().map(|t| t.1.as_str()),
         outcome: event.outcome.as_str(),
         reason: event.reason.as_deref(),
-        metadata: &metadata,
+        metadata,
         ip: event.ip.as_deref(),
         user_agent: event.user_agent.as_deref(),
-        created_at: now,
-    };
-    let hash = event_hash(&prev_hash, &hashed);
-    sqlx::query(
+        created_at,
+    }
+}
+
+/// The row counts of the inserts [`append`] writes, largest first (1 must be last).
+const INSERT_SIZES: [usize; 7] = [64, 32, 16, 8, 4, 2, 1];
+
+/// `INSERT INTO audit_events … VALUES` with `rows` rows of placeholders (one of
+/// [`INSERT_SIZES`]; each made once per process).
+fn insert_sql(rows: usize) -> &'static str {
+    static SQL: LazyLock<Vec<String>> = LazyLock::new(|| INSERT_SIZES.iter().map(|rows| values(*rows)).collect());
+    let at = INSERT_SIZES.iter().position(|size| *size == rows).unwrap_or(INSERT_SIZES.len() - 1);
+    &SQL[at]
+}
+
+fn values(rows: usize) -> String {
+    let mut sql = String::from(
         "INSERT INTO audit_events (id, chain, seq, org_id, actor_type, actor_id, actor_label, action, \
-         target_type, target_id, outcome, reason, metadata, ip, user_agent, created_at, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
-    )
-    .bind(&id)
-    .bind(chain)
-    .bind(seq)
-    .bind(hashed.org_id)
-    .bind(actor_type)
-    .bind(actor_id)
-    .bind(actor_label)
-    .bind(hashed.action)
-    .bind(hashed.target_type)
-    .bind(hashed.target_id)
-    .bind(hashed.outcome)
-    .bind(hashed.reason)
-    .bind(&metadata)
-    .bind(hashed.ip)
-    .bind(hashed.user_agent)
-    .bind(now)
-    .bind(&prev_hash)
-    .bind(&hash)
-    .execute(&mut *conn)
-    .await?;
-    // The chain's head now carries this event's hash (trigger `audit_events_chain_head`).
-    Ok(())
+         target_type, target_id, outcome, reason, metadata, ip, user_agent, created_at, prev_hash, hash) VALUES ",
+    );
+    for row in 0..rows {
+        sql.push_str(if row == 0 { "(" } else { ", (" });
+        for column in 0..COLUMNS {
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("${}", row * COLUMNS + column + 1));
+        }
+        sql.push(')');
+    }
+    sql
 }
