@@ -205,8 +205,8 @@ db_test!(events_written_together_go_each_to_its_own_chain_in_order, |t| {
     let mut tx = t.db.begin().await.unwrap();
     audit::record_all(&mut tx, &events).await.unwrap();
     tx.commit().await.unwrap();
-    // A batch of 13 (inserts of 8, 4 and 1 rows), then an event written alone, follow on.
-    let many: Vec<_> = (0..13).map(|i| event(&format!("m{i}"), Some(ORG))).collect();
+    // A batch of 21 (inserts of 16, 4 and 1 rows), then an event written alone, follow on.
+    let many: Vec<_> = (0..21).map(|i| event(&format!("m{i}"), Some(ORG))).collect();
     let events: Vec<_> = many.iter().map(|e| (e, 16)).collect();
     let mut tx = t.db.begin().await.unwrap();
     audit::record_all(&mut tx, &events).await.unwrap();
@@ -216,7 +216,7 @@ db_test!(events_written_together_go_each_to_its_own_chain_in_order, |t| {
     let mut conn = t.db.conn().await.unwrap();
     let report = verify(&mut conn, None).await.unwrap();
     assert!(report.broken.is_empty(), "{:?}", report.broken);
-    assert_eq!((report.chains, report.events), (3, 21));
+    assert_eq!((report.chains, report.events), (3, 29));
     let chain = |chain: &'static str| {
         sqlx::query_as::<_, (i64, String, i64)>(
             "SELECT seq, action, created_at FROM audit_events WHERE chain = $1 ORDER BY seq",
@@ -225,8 +225,8 @@ db_test!(events_written_together_go_each_to_its_own_chain_in_order, |t| {
     };
     let ours = chain(ORG).fetch_all(&mut *conn).await.unwrap();
     let mut expected = vec![(1, "first".to_string(), 1), (2, "a".into(), 10), (3, "d".into(), 13), (4, "f".into(), 15)];
-    expected.extend((0..13).map(|i| (5 + i, format!("m{i}"), 16)));
-    expected.push((18, "last".into(), 20));
+    expected.extend((0..21).map(|i| (5 + i, format!("m{i}"), 16)));
+    expected.push((26, "last".into(), 20));
     assert_eq!(ours, expected);
     let other = chain("org-other").fetch_all(&mut *conn).await.unwrap();
     assert_eq!(other, [(1, "b".into(), 11), (2, "e".into(), 14)]);
