@@ -110,10 +110,11 @@ pub async fn record(conn: &mut Conn, event: &Event, now: i64) -> Result<(), sqlx
     record_all(conn, &[(event, now)]).await
 }
 
-/// Appends `events` (each with its time), in their order, to their chains on `conn`: two
-/// statements per chain however many events it gets — its head advanced past all of them at
-/// once, then one insert of them all (the trigger moves the head's hash at the last one).
-/// What [`record`] does for one event, for the audited reads written together.
+/// Appends `events` (each with its time), in their order, to their chains on `conn`, by a few
+/// statements per chain however many events it gets: its head advanced past all of them at
+/// once, then inserts of up to 16 of them each (the trigger moves the head's hash at the
+/// last one). What [`record`] does for one event, for the audited reads written together on
+/// PostgreSQL.
 pub async fn record_all(conn: &mut Conn, events: &[(&Event, i64)]) -> Result<(), sqlx::Error> {
     let mut chains: Vec<(&str, Vec<(&Event, i64)>)> = Vec::new();
     for &(event, now) in events {
@@ -132,7 +133,7 @@ pub async fn record_all(conn: &mut Conn, events: &[(&Event, i64)]) -> Result<(),
 /// The columns of `audit_events`, in the order [`append`] binds them.
 const COLUMNS: usize = 18;
 
-/// Appends `events` to `chain`: its head advanced by their number, then one insert.
+/// Appends `events` to `chain`: its head advanced by their number, then the inserts.
 async fn append(conn: &mut Conn, chain: &str, events: &[(&Event, i64)]) -> Result<(), sqlx::Error> {
     let count = events.len() as i64;
     let advance = || {
