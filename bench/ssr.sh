@@ -6,7 +6,9 @@
 # main page is loaded by its usual user —
 # `/` (member, password), `/settings/team` (owner, TOTP), `/finance/invoices` (finance,
 # TOTP), `/analytics` (analyst, TOTP, then a step-up by PIN). Prints each one's req/s, p50,
-# p99 and its share of the bare handler's rate, and the server's peak RSS so far after each page.
+# p99 and its share of the bare handler's rate, and the server's peak RSS so far after each page;
+# at the end, which of the page targets (README, Benchmarks) the run meets and, with both
+# databases, SQLite's rate over PostgreSQL's on each page.
 #
 #   bench/ssr.sh [sqlite] [postgres]    (default both; DURATION=15s CONNECTIONS=32;
 #                                        NO_BUILD=1 uses the release build that is there)
@@ -43,6 +45,8 @@ report="bench/results/$(date -u +%Y%m%dT%H%M%SZ)-ssr.txt"
 ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'; }
 
 bare_rps=
+# Each backend's figures by "backend|title", for the targets after the last run.
+declare -A rps_of p99_of share_of peak_of
 # measure TITLE URL [COOKIE]: loads URL, appends wrk's report, prints one row of the table.
 measure() {
   local title=$1 url=$2 cookie=${3:-} out rps p50 p99 share
@@ -64,6 +68,7 @@ measure() {
   local peak="—"
   [[ "$url" != "$origin"* ]] || peak=$(awk '/^VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$server/status")
   printf '| %s | %s | %s | %s | %s | %s |\n' "$title" "$rps" "$p50" "$p99" "$share" "$peak" | tee -a "$report.table"
+  rps_of[$backend|$title]=$rps p99_of[$backend|$title]=$p99 share_of[$backend|$title]=${share% %}
 }
 
 # sign_in EMAIL [totp] [step-up]: the session cookie (name=value) of a fresh sign-in.
@@ -138,8 +143,40 @@ for backend in "${backends[@]}"; do
   measure "/analytics (analyst, stepped up)" "$origin/analytics" "$analyst"
   peak=$(awk '/^VmHWM/ { printf "%.1f MiB", $2 / 1024 }' "/proc/$server/status")
   echo "peak RSS of the server: $peak" | tee -a "$report.table"
+  peak_of[$backend]=${peak% MiB}
   kill $server; wait $server 2>/dev/null || true
   cat "$report.table" >> "$report"
 done
 rm -f "$report.table"
+
+# The page targets (README, Benchmarks), as this run measured them.
+pages=("/ (member)" "/settings/team (owner)" "/finance/invoices (finance)" "/analytics (analyst, stepped up)")
+# verdict VALUE LIMIT OP UNIT: "12.6 ms: does not hold"
+verdict() {
+  awk -v v="$1" -v limit="$2" -v op="$3" -v unit="$4" \
+    'BEGIN { ok = op == ">=" ? v >= limit : v <= limit; printf "%s%s: %s", v, unit, ok ? "holds" : "does not hold" }'
+}
+{
+  printf '\n## targets\n\n| target | %s |\n|---|%s\n' "$(IFS='|'; echo "${backends[*]}" | sed 's/|/ | /g')" "$(printf -- '---|%.0s' "${backends[@]}")"
+  row() { local label=$1; shift; printf '| %s |' "$label"; for b in "${backends[@]}"; do printf ' %s |' "$("$@" "$b")"; done; echo; }
+  # The home page's two targets are SQLite's; PostgreSQL's figure is shown beside them.
+  home_share() { [ "$1" = sqlite ] && verdict "${share_of[$1|/ (member)]}" 15 ">=" " %" || echo "${share_of[$1|/ (member)]} %"; }
+  home_p99() { [ "$1" = sqlite ] && verdict "${p99_of[$1|/ (member)]}" 10 "<=" " ms" || echo "${p99_of[$1|/ (member)]} ms"; }
+  worst_p99() {
+    local worst=0 page
+    for page in "${pages[@]}"; do worst=$(awk -v a="$worst" -v b="${p99_of[$1|$page]}" 'BEGIN { print (b > a ? b : a) }'); done
+    verdict "$worst" 15 "<=" " ms"
+  }
+  peak_rss() { verdict "${peak_of[$1]}" 64 "<=" " MiB"; }
+  row '`/` ≥ 15 % of the bare handler on SQLite' home_share
+  row '`/` p99 ≤ 10 ms on SQLite' home_p99
+  row 'every main page p99 ≤ 15 ms (the worst)' worst_p99
+  row 'peak RSS ≤ 64 MiB' peak_rss
+  if [ -n "${rps_of[sqlite|/ (member)]:-}" ] && [ -n "${rps_of[postgres|/ (member)]:-}" ]; then
+    printf '\nPostgreSQL within 1.5× of SQLite (SQLite req/s ÷ PostgreSQL req/s):\n'
+    for page in "${pages[@]}"; do
+      printf -- '- %s: %s\n' "$page" "$(verdict "$(awk -v s="${rps_of[sqlite|$page]}" -v p="${rps_of[postgres|$page]}" 'BEGIN { printf "%.2f", s / p }')" 1.5 "<=" "×")"
+    done
+  fi
+} | tee -a "$report"
 echo "report: $report"
