@@ -18,6 +18,7 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
 backend=${1:-sqlite}
+case $backend in sqlite | postgres) ;; *) echo "usage: bench/floor.sh [sqlite|postgres]" >&2; exit 2 ;; esac
 rounds=${ROUNDS:-3}
 duration=${DURATION:-8s}
 connections=${CONNECTIONS:-32}
@@ -58,15 +59,16 @@ else
   echo "$head" > "$in_memory.commit"
 fi
 
-url=$(fresh_bench_database "$backend" gatehouse_floor) || { echo "usage: bench/floor.sh [sqlite|postgres]" >&2; exit 2; }
+url=$(fresh_bench_database "$backend" gatehouse_floor)
 ensure_secret_key target/bench/secret.key
 export DATABASE_URL=$url GATEHOUSE_PUBLIC_URL=$origin LEPTOS_SITE_ADDR="127.0.0.1:$port" RUST_LOG=warn
 "$shipped" seed-demo >/dev/null
 [ "$backend" != postgres ] || psql "$url" -qc "ANALYZE"
 
 server=
+bare=
 stop_server() { [ -z "$server" ] || { kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; }; server=; }
-trap stop_server EXIT
+trap 'stop_server; [ -z "$bare" ] || kill "$bare" 2>/dev/null || true' EXIT
 serve() {
   stop_server
   require_free_port "$port"
@@ -121,7 +123,8 @@ for round in $(seq 1 "$rounds"); do
   for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$bare_port/" >/dev/null && break; sleep 0.1; done
   bare_rps=
   row "$round" "bare axum handler ($size bytes)" "http://127.0.0.1:$bare_port/"
-  kill $bare; wait $bare 2>/dev/null || true
+  kill "$bare"; wait "$bare" 2>/dev/null || true
+  bare=
   serve "$shipped"
   row "$round" "/login, signed out (no statement)" "$origin/login"
   row "$round" "/ as shipped (one statement)" "$origin/" "$member"
