@@ -67,7 +67,7 @@ curl -fs -o /dev/null -c "$jar" -H "Origin: $origin" \
   --data 'email=finance%40acme.test&password=correct-horse-battery-staple' "$origin/api/auth/sign_in"
 code=$(demo_totp_code)
 curl -fs -o /dev/null -b "$jar" -c "$jar" -H "Origin: $origin" --data "code=$code" "$origin/api/auth/mfa"
-session=$(awk '$6 ~ /gh_session$/ { print $6 "=" $7 }' "$jar")
+session=$(session_cookie "$jar")
 [ -n "$session" ] || { echo "could not sign in" >&2; exit 1; }
 
 report="bench/results/$(date -u +%Y%m%dT%H%M%SZ)-finance-$backend.txt"

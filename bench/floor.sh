@@ -83,7 +83,7 @@ serve "$shipped"
 jar=$work/cookies.txt
 curl -fs -o /dev/null -c "$jar" -H "Origin: $origin" \
   --data "email=member%40acme.test&password=correct-horse-battery-staple" "$origin/api/auth/sign_in"
-member=$(awk '$6 ~ /gh_session$/ { print $6 "=" $7 }' "$jar")
+member=$(session_cookie "$jar")
 size=$(curl -s -H "Cookie: $member" "$origin/" | wc -c)
 
 report="bench/results/$(date -u +%Y%m%dT%H%M%SZ)-floor-$backend.txt"
@@ -103,8 +103,7 @@ row() {
   out=$(wrk "${args[@]}" "$url")
   if grep -q 'Non-2xx' <<<"$out"; then echo "$title: some answers were not 2xx" >&2; exit 1; fi
   rps=$(awk '/^Requests\/sec/ { printf "%.0f", $2 }' <<<"$out")
-  p99=$(awk '$1 == "99%" { v = $2; n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0;
-    else if (v ~ /s$/) n *= 1000; printf "%.2f", n }' <<<"$out")
+  p99=$(wrk_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")
   if [ -n "$server" ]; then
     cpu1=$(awk '{ print $14 + $15 }' "/proc/$server/stat")
     requests=$(awk '/requests in/ { print $1 }' <<<"$out")

@@ -41,9 +41,6 @@ report="bench/results/$(date -u +%Y%m%dT%H%M%SZ)-ssr.txt"
   echo "git $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
 } | tee "$report"
 
-# wrk's latency ("812.00us", "1.20ms", "1.01s") in milliseconds.
-ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'; }
-
 bare_rps=
 # Each backend's figures by "backend|title", for the targets after the last run.
 declare -A rps_of p99_of share_of peak_of
@@ -60,8 +57,8 @@ measure() {
     exit 1
   fi
   rps=$(awk '/^Requests\/sec/ { printf "%.0f", $2 }' <<<"$out")
-  p50=$(ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")")
-  p99=$(ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")
+  p50=$(wrk_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")")
+  p99=$(wrk_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")
   [ -n "$bare_rps" ] || bare_rps=$rps
   share=$(awk -v a="$rps" -v b="$bare_rps" 'BEGIN { printf "%.1f %%", 100 * a / b }')
   # The server's peak resident memory so far (which page makes it grow).
@@ -88,7 +85,7 @@ sign_in() {
     curl -fs -o /dev/null -b "$jar" -c "$jar" -H "Origin: $origin" \
       --data "method=pin&code=482913&next=/" "$origin/api/security/step_up"
   fi
-  awk '$6 ~ /gh_session$/ { print $6 "=" $7 }' "$jar"
+  session_cookie "$jar"
 }
 
 # page_ok URL COOKIE: the page answers 200 itself (not a redirect to sign in or step up).

@@ -129,3 +129,13 @@ o = mac[-1] & 15
 print("%06d" % ((struct.unpack(">I", mac[o:o + 4])[0] & 0x7fffffff) % 1000000))
 PY
 }
+
+# wrk's latency ("812.00us", "1.20ms", "1.01s") in milliseconds.
+wrk_ms() {
+  awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'
+}
+
+# The session cookie (name=value) in curl's cookie jar `$1`.
+session_cookie() {
+  awk '$6 ~ /gh_session$/ { print $6 "=" $7 }' "$1"
+}
